@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from workbench.ingest import ingest_paths
+from workbench.store import Store, open_store
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS = REPO_ROOT / "seeds"
+
+
+@pytest.fixture
+def seeds_dir(tmp_path: Path) -> Path:
+    """A private copy of the seed articles (tests may add files beside them)."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "workbench.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    with open_store(db_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+def seeded_store(store: Store, seeds_dir: Path) -> Store:
+    report = ingest_paths(store, [seeds_dir])
+    assert report.ok, report.failed
+    return store

@@ -1,0 +1,28 @@
+"""The core must import and run without Textual, so the CLI and scripts stay light and testable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE_MODULES = [
+    "workbench.cli",
+    "workbench.store",
+    "workbench.ingest",
+    "workbench.extract",
+    "workbench.match",
+    "workbench.export",
+    "workbench.review",
+    "workbench.models",
+]
+
+
+def test_core_imports_without_textual() -> None:
+    code = (
+        "import sys\n"
+        + "".join(f"import {name}\n" for name in CORE_MODULES)
+        + "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "", f"core pulled in Textual: {result.stdout}"

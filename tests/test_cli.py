@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from workbench.cli import cli
+
+
+def all_commands() -> list[str]:
+    return sorted(cli.commands)
+
+
+def test_expected_commands_exist() -> None:
+    assert {"ingest", "review", "export", "status", "set", "score"} <= set(all_commands())
+
+
+@pytest.mark.parametrize("command", all_commands())
+def test_every_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert cli.commands[command].help, f"{command} has no help text"
+    assert "--help" in result.output
+
+
+def test_ingest_then_export_json_names_the_seed_files(seeds_dir: Path, db_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["ingest", str(seeds_dir), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    exported = runner.invoke(cli, ["export", "--db", str(db_path), "--format", "json"])
+    assert exported.exit_code == 0, exported.output
+    claims = json.loads(exported.output)["claims"]
+    documents = {source["document"] for claim in claims for source in claim["sources"]}
+    assert documents == {"000_60046d9832fb7826.txt", "002_6ea79cea1cd47755.txt", "003_be75cc019f20ae06.txt"}
+    first = claims[0]
+    assert set(first) >= {"id", "text", "claimant", "status", "note", "reviewer", "reviewed_at", "checkworthiness"}
+    assert set(first["sources"][0]) >= {"document", "title", "quote", "start", "end"}
+
+    again = runner.invoke(cli, ["ingest", str(seeds_dir), "--db", str(db_path)])
+    assert again.exit_code == 0
+    reexported = json.loads(runner.invoke(cli, ["export", "--db", str(db_path), "--format", "json"]).output)
+    assert [claim["id"] for claim in reexported["claims"]] == [claim["id"] for claim in claims]
+
+
+def test_ingest_missing_path_fails_with_one_line(tmp_path: Path, db_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "ingest", str(tmp_path / "nope"), "--db", str(db_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "no such file or folder" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_not_a_database_is_one_line_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("hello")
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "status", "--db", str(bogus)], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "not an SQLite database" in result.stderr
+    assert bogus.read_text() == "hello"

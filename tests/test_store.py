@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from workbench.errors import DatabaseError, ReadOnlyError
+from workbench.store import known_migration_names, open_store
+
+
+def test_new_database_has_schema_wal_and_foreign_keys(db_path: Path) -> None:
+    with open_store(db_path) as store:
+        tables = set(store.db.table_names())
+        assert {"documents", "sentences", "claims", "mentions", "reviews", "review_history", "claims_fts"} <= tables
+        assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+        assert store.query("PRAGMA foreign_keys")[0][0] == 1
+        applied = {row[0] for row in store.query("SELECT name FROM _sqlite_migrations")}
+        assert applied == known_migration_names()
+
+
+def test_reopening_applies_nothing_twice(db_path: Path) -> None:
+    open_store(db_path).close()
+    with open_store(db_path) as store:
+        assert store.query("SELECT COUNT(*) FROM _sqlite_migrations")[0][0] == len(known_migration_names())
+
+
+def test_write_rolls_back_on_error(store) -> None:
+    with pytest.raises(RuntimeError), store.write() as db:
+        db["claims"].insert({"id": "c1", "text": "x"})
+        raise RuntimeError("boom")
+    assert store.query("SELECT COUNT(*) FROM claims")[0][0] == 0
+
+
+def test_fts_index_follows_claim_text(store) -> None:
+    with store.write() as db:
+        db["claims"].insert({"id": "c1", "text": "Putin was not in the Kremlin", "claimant": "Dmitry Peskov"})
+    hits = store.query("SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?", ["peskov"])
+    assert len(hits) == 1
+
+
+def test_not_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"this is not a database at all\n" * 10)
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match="not an SQLite database"):
+        open_store(path)
+    assert path.read_bytes() == before
+
+
+def test_foreign_sqlite_database_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match="another application"):
+        open_store(path)
+    assert path.read_bytes() == before
+
+
+def test_newer_schema_is_refused(db_path: Path) -> None:
+    open_store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('workbench', 'm999_future', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseError, match="newer version"):
+        open_store(db_path)
+
+
+def test_missing_parent_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError, match="does not exist"):
+        open_store(tmp_path / "nowhere" / "x.db")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_read_only_file_opens_for_reading_and_refuses_writes(db_path: Path) -> None:
+    with open_store(db_path) as store, store.write() as db:
+        db["claims"].insert({"id": "c1", "text": "x"})
+    db_path.chmod(0o444)
+    try:
+        with open_store(db_path) as store:
+            assert store.readonly
+            assert store.query("SELECT COUNT(*) FROM claims")[0][0] == 1
+            with pytest.raises(ReadOnlyError), store.write():
+                pass
+    finally:
+        db_path.chmod(0o644)

@@ -1,0 +1,437 @@
+"""Reading articles into the store: find files, decode, strip web boilerplate, split, extract, group.
+
+Each document is committed in its own transaction, so an interrupted run keeps what it finished and the
+next run resumes (documents already stored are recognised by the hash of their bytes and skipped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from workbench.extract import extract_claims, split_sentences
+from workbench.match import ClaimMatcher
+from workbench.models import UNREVIEWED, ExtractedClaim
+from workbench.store import Store, utc_now
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+SORT_KEY_DOCUMENT_STRIDE = 100_000_000
+
+# Lines that are page furniture, never article text.
+_BOILERPLATE_LINE = re.compile(
+    r"""^(?:
+        most\ read\ from\b.*
+      | back\ to\ top(?:\ button)?
+      | exit\ mobile\ version
+      | source\ by\ \[?author[_ ]name\]?
+      | (?:©|\(c\)|copyright)\s*\d{4}.*
+      | \(updates?\ with\b.*\)
+      | consult\ our\ file\b.*
+      | (?:read\ more|read\ also|see\ also|also\ read)\s*:.*
+      | (?:share|share\ this|tweet|print|email)(?:\ (?:this|article|story))?
+      | (?:advertisement|sponsored(?:\ content)?)
+      | (?:sign\ up|subscribe)\b.{0,120}(?:newsletter|inbox|email|subscription|now|today)\b.*
+      | we\ do\ not\ spam\b.*
+      | (?:click|tap)\ here\b.*
+      | (?:photo|image|picture)s?\ ?(?:credit)?\s*:.*
+      | about\ (?:the\ )?author
+      | the\ latest\ news\ from\ .*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A line that starts the trailer of unrelated stories or pitches: it and everything after it goes.
+_TRAILER_START = re.compile(
+    r"""^(?:
+        you\ may\ also\ like
+      | related\ (?:articles|stories|posts|news)
+      | more\ (?:stories|from)\b.*
+      | recommended(?:\ for\ you)?
+      | want\ to\ get\b.*(?:email|inbox).*
+      | (?:sign\ up|subscribe)\ (?:to|for)\ our\ newsletter.*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "…the alleged attack.Mikhail Klimentyev / AP": a photo credit glued to the end of a caption.
+_GLUED_PHOTO_CREDIT = re.compile(
+    r"(?<=[.!?\u201d\"])\s*[A-Z][\w'\u2019-]+(?:\s[A-Z][\w'\u2019-]+){0,3}\s?/\s?"
+    r"(?:AP|AFP|Reuters|Getty Images|EPA|Sputnik|TASS|Bloomberg|Shutterstock|Anadolu)\s*$"
+)
+_OUTLET_DATELINE = re.compile(r"^\((?P<outlet>[A-Z][\w .&'-]{1,40})\)\s*[\u2014\u2013-]")
+_OUTLET_COPYRIGHT = re.compile(r"^©\s*\d{4}\s+(?P<outlet>[A-Z][\w .&'-]{1,40}?)(?:\s+L\.?P\.?|\s+Inc\.?)?\s*$")
+
+
+class FileProblem(Exception):
+    """A file that cannot be ingested; the message says why in a few words."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedDocument:
+    path: Path
+    raw_hash: str
+    text: str
+    title: str
+    outlet: str | None
+
+
+@dataclass
+class IngestReport:
+    added: list[tuple[str, int, int]] = field(default_factory=list)  # file, sentences, claims found
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    new_claims: int = 0
+    joined_claims: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def find_input_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Expand files and folders (recursively) into article files; problems are returned, never raised."""
+    files: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        try:
+            if path.is_symlink() and not path.exists():
+                problems.append((str(path), "broken or looping symbolic link"))
+            elif not path.exists():
+                problems.append((str(path), "no such file or folder"))
+            elif path.is_dir():
+                files.extend(_walk_folder(path, seen, problems))
+            elif path.resolve() not in seen:
+                seen.add(path.resolve())
+                files.append(path)
+        except OSError as error:
+            problems.append((str(path), error.strerror or str(error)))
+    return files, problems
+
+
+def _walk_folder(root: Path, seen: set[Path], problems: list[tuple[str, str]]) -> Iterator[Path]:
+    visited_dirs: set[tuple[int, int]] = set()
+
+    def on_error(error: OSError) -> None:
+        problems.append((str(error.filename), error.strerror or str(error)))
+
+    for folder, dir_names, file_names in os.walk(root, followlinks=True, onerror=on_error):
+        try:
+            folder_stat = os.stat(folder)
+        except OSError as error:
+            problems.append((folder, error.strerror or str(error)))
+            dir_names[:] = []
+            continue
+        key = (folder_stat.st_dev, folder_stat.st_ino)
+        if key in visited_dirs:  # a symlink loop: seen this folder already
+            dir_names[:] = []
+            continue
+        visited_dirs.add(key)
+        dir_names.sort()
+        for name in sorted(file_names):
+            candidate = Path(folder) / name
+            if candidate.suffix.lower() not in TEXT_SUFFIXES or name.startswith("."):
+                continue
+            if candidate.is_symlink() and not candidate.exists():
+                problems.append((str(candidate), "broken or looping symbolic link"))
+                continue
+            resolved = candidate.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                yield candidate
+
+
+def decode_bytes(data: bytes, name: str = "input") -> str:
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1252/Latin-1, else detected."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _strict(data[3:], "utf-8", name)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _strict(data, "utf-16", name)
+    sample = data[:65536]
+    if b"\x00" in sample:
+        raise FileProblem("binary content (not a text file)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _looks_like_cp1252(data):
+        return data.decode("cp1252")
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise FileProblem("cannot tell the text encoding (binary or damaged file?)")
+    text = str(best)
+    if _control_ratio(text) > 0.01:
+        raise FileProblem("binary content (not a text file)")
+    return text
+
+
+def _strict(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise FileProblem(f"not valid {encoding} despite its byte-order mark ({error.reason})") from error
+
+
+def _looks_like_cp1252(data: bytes) -> bool:
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    if _control_ratio(text) > 0.001:
+        return False
+    high = sum(1 for char in text if ord(char) > 127)
+    letters_high = sum(
+        1
+        for char in text
+        if ord(char) > 127
+        and (char.isalpha() or char in "\u2018\u2019\u201c\u201d\u2013\u2014\u20ac\u00a0\u00b0\u00a3\u00a9")
+    )
+    # Western text uses accented letters and typographic punctuation, not runs of symbols.
+    return high == 0 or letters_high / high > 0.8
+
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in "\n\r\t\f")
+    return controls / len(text)
+
+
+def clean_text(raw: str) -> str:
+    """Normalise and strip web boilerplate so it never becomes a claim. Offsets refer to this text."""
+    text = unicodedata.normalize("NFKC", raw).replace("\r\n", "\n").replace("\r", "\n")
+    kept: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if _TRAILER_START.match(stripped):
+            break
+        if _BOILERPLATE_LINE.match(stripped):
+            continue
+        kept.append(_GLUED_PHOTO_CREDIT.sub("", line.rstrip()))
+    cleaned = "\n".join(kept)
+    cleaned = re.sub(r"\n{3,}", "\n\n", cleaned)
+    return cleaned.strip() + "\n" if cleaned.strip() else ""
+
+
+def detect_outlet(raw: str) -> str | None:
+    for line in unicodedata.normalize("NFKC", raw).splitlines()[:40]:
+        match = _OUTLET_DATELINE.match(line.strip())
+        if match:
+            return match.group("outlet").strip()
+    for line in reversed(unicodedata.normalize("NFKC", raw).splitlines()[-40:]):
+        match = _OUTLET_COPYRIGHT.match(line.strip())
+        if match:
+            return match.group("outlet").strip()
+    return None
+
+
+def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> DecodedDocument:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FileProblem(
+                f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.0f} MB limit "
+                "(raise it with --max-size)"
+            )
+        data = path.read_bytes()
+    except PermissionError as error:
+        raise FileProblem("permission denied") from error
+    except IsADirectoryError as error:
+        raise FileProblem("is a folder") from error
+    except OSError as error:
+        raise FileProblem(error.strerror or str(error)) from error
+    if not data.strip():
+        raise FileProblem("empty file")
+    raw_text = decode_bytes(data, path.name)
+    text = clean_text(raw_text)
+    if not text.strip():
+        raise FileProblem("no article text left after removing boilerplate")
+    title = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
+    return DecodedDocument(
+        path=path,
+        raw_hash=hashlib.sha256(data).hexdigest(),
+        text=text,
+        title=title[:300],
+        outlet=detect_outlet(raw_text),
+    )
+
+
+def mention_id_for(content_hash: str, start: int, end: int) -> str:
+    return "m" + hashlib.sha1(f"{content_hash}:{start}:{end}".encode()).hexdigest()[:16]
+
+
+def claim_id_for(content_hash: str, start: int, end: int) -> str:
+    """A claim takes its id from its first mention, once; later mentions never change it."""
+    return "c" + hashlib.sha1(f"claim:{content_hash}:{start}:{end}".encode()).hexdigest()[:12]
+
+
+def load_matcher(store: Store) -> ClaimMatcher:
+    matcher = ClaimMatcher()
+    for row in store.conn.execute("SELECT claim_id, claim_text, claimant, document_id FROM mentions ORDER BY rowid"):
+        matcher.add(row[0], row[1], row[2], row[3])
+    return matcher
+
+
+class Ingester:
+    """Adds documents to a store, one transaction each, keeping claim ids stable."""
+
+    def __init__(self, store: Store, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.store = store
+        self.max_bytes = max_bytes
+        self.matcher = load_matcher(store)
+        self._known_hashes = {row[0] for row in store.conn.execute("SELECT content_hash FROM documents")}
+
+    def ingest_file(self, path: Path, report: IngestReport) -> None:
+        try:
+            document = read_document(path, self.max_bytes)
+        except FileProblem as problem:
+            report.failed.append((str(path), str(problem)))
+            return
+        if document.raw_hash in self._known_hashes:
+            report.skipped.append(str(path))
+            return
+        self.ingest_document(document, report)
+
+    def ingest_document(self, document: DecodedDocument, report: IngestReport) -> None:
+        sentences = split_sentences(document.text)
+        extracted = extract_claims(document.text, sentences)
+        document_id = "d" + document.raw_hash[:16]
+        now = utc_now()
+        matcher_additions: list[tuple[str, ExtractedClaim]] = []
+        new_claims = joined = 0
+        with self.store.write() as db:
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0]
+            db["documents"].insert(
+                {
+                    "id": document_id,
+                    "seq": seq,
+                    "file_name": document.path.name,
+                    "source_path": str(document.path),
+                    "title": document.title,
+                    "outlet": document.outlet,
+                    "text": document.text,
+                    "content_hash": document.raw_hash,
+                    "ingested_at": now,
+                }
+            )
+            db["sentences"].insert_all(
+                (
+                    {
+                        "id": f"{document_id}:{span.index}",
+                        "document_id": document_id,
+                        "idx": span.index,
+                        "start": span.start,
+                        "end": span.end,
+                        "text": document.text[span.start : span.end],
+                    }
+                    for span in sentences
+                ),
+                batch_size=500,
+            )
+            claim_rows: list[dict] = []
+            mention_rows: list[dict] = []
+            touched: set[str] = set()
+            for claim in extracted:
+                claim_id = self.matcher.match(claim.text, claim.claimant, document_id)
+                if claim_id is None:
+                    claim_id = claim_id_for(document.raw_hash, claim.start, claim.end)
+                    if claim_id in touched:
+                        continue
+                    claim_rows.append(
+                        {
+                            "id": claim_id,
+                            "text": claim.text,
+                            "claimant": claim.claimant,
+                            "channel": claim.channel,
+                            "checkworthiness": round(claim.checkworthiness, 4),
+                            "source_count": 0,
+                            "document_count": 0,
+                            "sort_key": seq * SORT_KEY_DOCUMENT_STRIDE + claim.start,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    )
+                    new_claims += 1
+                else:
+                    joined += 1
+                touched.add(claim_id)
+                mention_rows.append(
+                    {
+                        "id": mention_id_for(document.raw_hash, claim.start, claim.end),
+                        "claim_id": claim_id,
+                        "document_id": document_id,
+                        "sentence_id": f"{document_id}:{claim.sentence_index}",
+                        "start": claim.start,
+                        "end": claim.end,
+                        "quote": document.text[claim.start : claim.end],
+                        "claim_text": claim.text,
+                        "claimant": claim.claimant,
+                        "channel": claim.channel,
+                        "checkworthiness": round(claim.checkworthiness, 4),
+                        "created_at": now,
+                    }
+                )
+                matcher_additions.append((claim_id, claim))
+            db["claims"].insert_all(claim_rows, batch_size=500)
+            db["reviews"].insert_all(
+                ({"claim_id": row["id"], "status": UNREVIEWED, "note": "", "updated_at": now} for row in claim_rows),
+                batch_size=500,
+            )
+            db["mentions"].insert_all(mention_rows, batch_size=500, ignore=True)
+            refresh_claim_summaries(self.store, touched)
+        self._known_hashes.add(document.raw_hash)
+        for claim_id, claim in matcher_additions:
+            self.matcher.add(claim_id, claim.text, claim.claimant, document_id)
+        report.added.append((str(document.path), len(sentences), len(extracted)))
+        report.new_claims += new_claims
+        report.joined_claims += joined
+
+
+def refresh_claim_summaries(store: Store, claim_ids: Iterable[str]) -> None:
+    """Recompute the per-claim figures the claims list sorts on (kept on the row so paging stays cheap)."""
+    ids = list(claim_ids)
+    for offset in range(0, len(ids), 500):
+        chunk = ids[offset : offset + 500]
+        placeholders = ",".join("?" * len(chunk))
+        store.conn.execute(
+            f"""
+            UPDATE claims SET
+              source_count = (SELECT COUNT(*) FROM mentions WHERE mentions.claim_id = claims.id),
+              document_count = (SELECT COUNT(DISTINCT document_id) FROM mentions WHERE mentions.claim_id = claims.id),
+              checkworthiness = COALESCE(
+                (SELECT MAX(checkworthiness) FROM mentions WHERE mentions.claim_id = claims.id), checkworthiness),
+              claimant = COALESCE(claimant,
+                (SELECT claimant FROM mentions WHERE mentions.claim_id = claims.id AND claimant IS NOT NULL
+                 ORDER BY rowid LIMIT 1)),
+              updated_at = ?
+            WHERE id IN ({placeholders})
+            """,
+            [utc_now(), *chunk],
+        )
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[Path | str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    on_file: Callable[[Path], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> IngestReport:
+    files, problems = find_input_files(paths)
+    report = IngestReport(failed=list(problems))
+    if on_total:
+        on_total(len(files))
+    ingester = Ingester(store, max_bytes)
+    for path in files:
+        ingester.ingest_file(path, report)
+        if on_file:
+            on_file(path)
+    return report

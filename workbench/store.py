@@ -1,0 +1,330 @@
+"""The one module that opens workbench databases.
+
+Every connection goes through `open_store`: it refuses files that are not workbench databases without
+touching them, turns on WAL, foreign keys and a busy timeout, and applies the schema through sqlite-utils
+`Migrations`. Writes go through `Store.write()`, one short `BEGIN IMMEDIATE` transaction each, so that two
+reviewers and a script can share a file without "database is locked" reaching the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import sqlite3
+import stat
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from workbench.errors import DatabaseError, ReadOnlyError
+
+DEFAULT_DB_PATH = Path("db") / "workbench.db"
+MIGRATION_SET = "workbench"
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 15_000
+WRITE_RETRIES = 8
+
+migrations = Migrations(MIGRATION_SET)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["documents"].create(
+        {
+            "id": str,
+            "seq": int,
+            "file_name": str,
+            "source_path": str,
+            "title": str,
+            "outlet": str,
+            "text": str,
+            "content_hash": str,
+            "ingested_at": str,
+        },
+        pk="id",
+        not_null={"file_name", "text", "content_hash"},
+    )
+    db["documents"].create_index(["content_hash"], unique=True)
+    db["documents"].create_index(["seq"])
+    db["sentences"].create(
+        {"id": str, "document_id": str, "idx": int, "start": int, "end": int, "text": str},
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id")],
+    )
+    db["sentences"].create_index(["document_id", "idx"], unique=True)
+    db["claims"].create(
+        {
+            "id": str,
+            "text": str,
+            "claimant": str,
+            "channel": str,
+            "checkworthiness": float,
+            "source_count": int,
+            "document_count": int,
+            "sort_key": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"text"},
+        defaults={"source_count": 0, "document_count": 0, "checkworthiness": 0.0},
+    )
+    for columns in (["sort_key"], ["checkworthiness"], ["source_count"]):
+        db["claims"].create_index(columns)
+    db["mentions"].create(
+        {
+            "id": str,
+            "claim_id": str,
+            "document_id": str,
+            "sentence_id": str,
+            "start": int,
+            "end": int,
+            "quote": str,
+            "claim_text": str,
+            "claimant": str,
+            "channel": str,
+            "checkworthiness": float,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("claim_id", "claims", "id"),
+            ("document_id", "documents", "id"),
+            ("sentence_id", "sentences", "id"),
+        ],
+    )
+    db["mentions"].create_index(["claim_id"])
+    db["mentions"].create_index(["document_id", "start"])
+    db["reviews"].create(
+        {
+            "claim_id": str,
+            "status": str,
+            "note": str,
+            "reviewer": str,
+            "reviewed_at": str,
+            "updated_at": str,
+        },
+        pk="claim_id",
+        foreign_keys=[("claim_id", "claims", "id")],
+        not_null={"status"},
+        defaults={"status": "unreviewed", "note": ""},
+    )
+    db["reviews"].create_index(["status"])
+    db["review_history"].create(
+        {
+            "id": int,
+            "claim_id": str,
+            "action": str,
+            "field": str,
+            "old_value": str,
+            "new_value": str,
+            "reviewer": str,
+            "at": str,
+            "undone_by": int,
+        },
+        pk="id",
+    )
+    db["review_history"].create_index(["claim_id", "id"])
+    db["review_history"].create_index(["reviewer", "id"])
+    db["claims"].enable_fts(["text", "claimant"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+
+
+def known_migration_names() -> set[str]:
+    return {migration.name for migration in migrations._migrations}
+
+
+@dataclass
+class Store:
+    """An open workbench database. `db` is the sqlite-utils handle; use `write()` for every change."""
+
+    path: Path
+    db: Database
+    readonly: bool = False
+    _write_depth: int = field(default=0, repr=False)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """One short write transaction. Retries the BEGIN while another process holds the write lock."""
+        if self.readonly:
+            raise ReadOnlyError(f"{self.path} is open read-only: changes are not allowed")
+        if self._write_depth:
+            self._write_depth += 1
+            try:
+                with self.db.atomic():
+                    yield self.db
+            finally:
+                self._write_depth -= 1
+            return
+        _begin_immediate(self.conn, self.path)
+        self._write_depth = 1
+        try:
+            yield self.db
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._write_depth = 0
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: cheap polling for the UI's auto-refresh."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def total_changes(self) -> int:
+        return self.conn.total_changes
+
+
+def _begin_immediate(conn: sqlite3.Connection, path: Path) -> None:
+    delay = 0.05
+    for attempt in range(WRITE_RETRIES):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise DatabaseError(f"{path}: {error}") from error
+            if attempt == WRITE_RETRIES - 1:
+                raise DatabaseError(
+                    f"{path} stayed busy (another process is writing); nothing was changed, try again"
+                ) from error
+            time.sleep(delay + random.random() * delay)
+            delay = min(delay * 2, 1.0)
+
+
+def _is_read_only_file(path: Path) -> bool:
+    mode = path.stat().st_mode
+    # root ignores permission bits, so a 0444 file must be treated as read-only by its bits, not os.access
+    return not (mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK)
+
+
+def _inspect_existing(path: Path) -> None:
+    """Refuse foreign, damaged or newer files before any write (WAL or migrations would change their bytes)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise DatabaseError(f"{path}: cannot read the database file ({error.strerror})") from error
+    if not header:
+        return
+    if header != SQLITE_HEADER:
+        raise DatabaseError(f"{path} is not an SQLite database; refusing to open it")
+    try:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            applied: set[str] = set()
+            if "_sqlite_migrations" in tables:
+                applied = {
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+                    )
+                }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(f"{path} is damaged or not a readable SQLite database ({error})") from error
+    user_tables = {name for name in tables if not name.startswith("sqlite_")}
+    if user_tables and not applied:
+        raise DatabaseError(f"{path} is an SQLite database of another application; refusing to change it")
+    unknown = applied - known_migration_names()
+    if unknown:
+        raise DatabaseError(
+            f"{path} was written by a newer version of workbench (schema {sorted(unknown)[-1]}); "
+            "upgrade workbench to open it"
+        )
+
+
+def open_store(path: Path | str | None = None, *, readonly: bool = False, create: bool = True) -> Store:
+    """Open (and if needed create and migrate) the workbench database at `path`.
+
+    A read-only file is opened read-only for browsing and export; writes then raise ReadOnlyError.
+    """
+    db_path = Path(path) if path is not None else DEFAULT_DB_PATH
+    if db_path.is_dir():
+        raise DatabaseError(f"{db_path} is a folder, not a database file")
+    exists = db_path.exists()
+    if not exists:
+        if readonly or not create:
+            raise DatabaseError(f"{db_path} does not exist")
+        if not db_path.parent.exists():
+            if db_path == DEFAULT_DB_PATH:
+                db_path.parent.mkdir(parents=True, exist_ok=True)
+            else:
+                raise DatabaseError(f"folder {db_path.parent} does not exist (for database {db_path})")
+    else:
+        _inspect_existing(db_path)
+        if not readonly and _is_read_only_file(db_path):
+            readonly = True
+    if readonly:
+        return _open_read_only(db_path)
+    try:
+        conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    except sqlite3.Error as error:
+        raise DatabaseError(f"{db_path}: cannot open ({error})") from error
+    conn.row_factory = sqlite3.Row
+    db = Database(conn)
+    store = Store(db_path, db)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if migrations.pending(db):
+            _apply_migrations(store)
+    except sqlite3.OperationalError as error:
+        conn.close()
+        raise DatabaseError(f"{db_path}: {error}") from error
+    return store
+
+
+def _apply_migrations(store: Store) -> None:
+    # Two processes may start on a new file at once: the write lock serialises them, and the second one
+    # finds nothing pending once it holds the lock.
+    with store.write():
+        migrations.apply(store.db)
+
+
+def _open_read_only(db_path: Path) -> Store:
+    uri = f"{db_path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = Database(conn)
+        if migrations.pending(db):
+            conn.close()
+            raise DatabaseError(f"{db_path} is read-only and needs a schema upgrade; open it writable once")
+    except sqlite3.Error as error:
+        raise DatabaseError(f"{db_path}: cannot open read-only ({error})") from error
+    return Store(db_path, db, readonly=True)
