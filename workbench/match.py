@@ -3,19 +3,303 @@
 The ingest pipeline keeps one ClaimMatcher per run: it is loaded with every existing claim's mentions, then
 asked, for each newly extracted claim, which existing claim (if any) it restates. Matching must stay
 near-linear in the number of claims (blocking, no all-pairs).
+
+How a match is decided:
+  1. Normalise: strip diacritics, casefold, fold transliteration variants (y -> i, doubled letters -> single, so
+     Podolyak/Podoliak, Nykyforov/Nikiforov, Zelenskyy/Zelensky agree), light suffix stemming, number words to
+     digits ("two", "a pair of" -> 2), and drop stop words and hedges ("alleged", "so-called").
+  2. Block: an inverted index from each content key to the mentions containing it; only keys that are rare
+     enough (df <= MAX_POSTING) are used to find candidates, the rarest first, and at most MAX_CANDIDATES
+     mentions (ranked by the idf mass they share with the query) are scored.
+  3. Score each candidate mention: idf-weighted Dice and overlap coefficient of content keys, rapidfuzz
+     token-set ratio of the key strings; the last two are damped by the length ratio so a short caption does
+     not match every long sentence containing its words. Same claimant (by folded surname) adds a bonus.
+     Numbers that disagree (both sides have numbers, none shared: "May 9" vs "May 3") veto the match.
+  4. A claim that already has a mention from the same document (including claims matched earlier for the
+     document being ingested) needs a near-identical score: an outlet repeating itself is usually saying
+     something different in a second sentence.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+MATCH_THRESHOLD = 0.6
+SAME_DOCUMENT_THRESHOLD = 0.8
+SAME_CLAIMANT_BONUS = 0.12
+DIFFERENT_CLAIMANT_PENALTY = 0.08
+MAX_CANDIDATES = 40
+MAX_POSTING = 400
+# Postings are consulted for at most this many of a query's rarest keys.
+MAX_BLOCKING_KEYS = 8
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CAPITALISED_WORD = re.compile(r"(?<![\w'])([A-Z][\w'\-]*[a-z][\w'\-]*|[A-Z]{2,})")
+_STOP_WORD_TEXT = """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has have having he
+    her here hers herself him himself his how i if in into is it its itself just me more most my myself nor of off
+    on once only or other our ours ourselves out over own same she should so some such than that the their theirs
+    them themselves then there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours yourself yourselves said says say saying told
+    tell tells added adds according claimed claims claim statement reported reportedly alleged allegedly
+    so-called called however meanwhile still even already earlier later wednesday tuesday monday thursday friday
+    saturday sunday overnight night day today yesterday ago last since may might must shall would"""
+_STOP_WORDS = frozenset(_STOP_WORD_TEXT.split())
+# "May" is a month far more often than a modal in news copy, but both readings are unhelpful for matching.
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "pair": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "dozen": "12", "hundred": "100",
+    "thousand": "1000", "million": "1000000", "first": "1st", "second": "2nd", "third": "3rd",
+}
+_NOT_COUNTS = frozenset({"1st", "2nd", "3rd"})
+# A small paraphrase lexicon for news reporting: words that outlets use interchangeably for the same fact map to
+# one concept key. Kept deliberately generic (no event-specific entries) and small; extend with evidence.
+_CONCEPTS: dict[str, str] = {
+    **dict.fromkeys(["averted", "averts", "foiled", "foils", "disabled", "disables", "downed", "intercepted",
+                     "neutralised", "neutralized", "repelled", "thwarted"], "=disable"),
+    **dict.fromkeys(["assassinate", "assassinated", "assassination", "assassinations"], "=assassinate"),
+    **dict.fromkeys(["hurt", "injured", "injuries", "injury", "casualties", "casualty", "wounded", "victims"],
+                    "=injury"),
+    **dict.fromkeys(["retaliate", "retaliation", "retaliatory", "countermeasures", "reprisal", "reprisals"],
+                    "=retaliate"),
+    **dict.fromkeys(["ban", "bans", "banned", "banning", "prohibit", "prohibited", "prohibition", "prohibits",
+                     "outlawed"], "=ban"),
+    **dict.fromkeys(["accuse", "accused", "accuses", "accusing", "blame", "blamed", "blames", "blaming"],
+                    "=blame"),
+    **dict.fromkeys(["warning", "warnings", "notice", "forewarning", "heads-up"], "=warning"),
+    **dict.fromkeys(["cautiously", "carefully", "caution", "skeptical", "sceptical", "skepticism", "scepticism"],
+                    "=caution"),
+    **dict.fromkeys(["deny", "denied", "denies", "denial", "denials"], "=deny"),
+    **dict.fromkeys(["kill", "killed", "kills", "killing", "dead", "deaths", "died"], "=kill"),
+    **dict.fromkeys(["rise", "rose", "risen", "increase", "increased", "grew", "multiplied", "surged", "jumped"],
+                    "=increase"),
+    **dict.fromkeys(["fall", "fell", "fallen", "decrease", "decreased", "declined", "dropped", "plunged"],
+                    "=decrease"),
+    **dict.fromkeys(["parade", "parades"], "=parade"),
+    # Metonymy in foreign news: the capital stands for the country ("Kyiv said" = "Ukraine said").
+    **dict.fromkeys(["kyiv", "kiev", "ukraine", "ukrainian", "ukrainians"], "=ukraine"),
+    **dict.fromkeys(["moscow", "russia", "russian", "russians"], "=russia"),
+    **dict.fromkeys(["us", "u.s", "usa", "america", "american", "americans", "washington"], "=us"),
+}
+_CONCEPT_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\battempt(?:ed)? on (?:the |his |her )?life\b"), " assassination "),
+    (re.compile(r"\bshot down\b|\bbrought down\b|\btaken down\b"), " downed "),
+    (re.compile(r"\bunited states\b|\bu\.s\.(?=\W|$)"), " us "),
+    (re.compile(r"\b(?:nothing to do with|not involved|no involvement|not behind)\b"), " notinvolved "),
+    (re.compile(r"\bgo ahead\b|\bremain in place\b|\bas planned\b"), " goahead "),
+)
+# Proper names and places weigh less than the predicate: two sentences about Putin and the Kremlin are not the
+# same claim unless they also say the same thing about them.
+ENTITY_WEIGHT = 0.6
+_GENERIC_CLAIMANT_WORDS = frozenset(
+    {"presidency", "presidential", "press", "service", "officials", "official", "spokesman", "spokeswoman",
+     "spokesperson", "ministry", "government", "office", "authorities", "military", "analysts", "sources", "head",
+     "state", "of"}
+)
+_CLAIMANT_CONCEPTS = {"kremlin": "=russia"}
+_PLACES = frozenset({"=ukraine", "=russia", "=us"})
+_DOUBLE_LETTER = re.compile(r"(.)\1+")
+
+
+def fold_name(word: str) -> str:
+    """Transliteration-insensitive key: "Zelenskyy" and "Zelensky" -> "zelenski", "Podolyak" -> "podoliak"."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    letters = letters.replace("y", "i").replace("j", "i")
+    return _DOUBLE_LETTER.sub(r"\1", letters)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ings", "ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix) and not word.endswith("ss"):
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class _Features:
+    keys: frozenset[str]
+    numbers: frozenset[str]
+    entities: frozenset[str]
+    claimant_keys: frozenset[str]
+    key_string: str
+
+
+def _features(text: str, claimant: str | None) -> _Features:
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
+    entity_words = {match.casefold() for match in _CAPITALISED_WORD.findall(text)}
+    normalised = text.casefold()
+    for pattern, replacement in _CONCEPT_PHRASES:
+        normalised = pattern.sub(replacement, normalised)
+    keys: set[str] = set()
+    numbers: set[str] = set()
+    entities: set[str] = set()
+    for raw in _WORD.findall(normalised):
+        word = raw[:-2] if raw.endswith("'s") else raw
+        concept = _CONCEPTS.get(word)
+        if concept is not None:
+            keys.add(concept)
+            continue
+        if word in _NUMBER_WORDS:
+            number = _NUMBER_WORDS[word]
+            if number not in _NOT_COUNTS:
+                numbers.add(number)
+            keys.add(number)
+            continue
+        if word in _STOP_WORDS or len(word) < 2:
+            continue
+        if word.isdigit():
+            numbers.add(word.lstrip("0") or "0")
+            keys.add(word.lstrip("0") or "0")
+            continue
+        key = fold_name(_stem(word))
+        keys.add(key)
+        if word in entity_words:
+            entities.add(key)
+    return _Features(
+        frozenset(keys), frozenset(numbers), frozenset(entities), _claimant_keys(claimant), " ".join(sorted(keys))
+    )
+
+
+def _claimant_keys(claimant: str | None) -> frozenset[str]:
+    """Folded name words of a claimant, titles and generic role words removed; state bodies folded to their
+    country ("Kremlin", "Moscow", "Russia" -> =russia)."""
+    if not claimant:
+        return frozenset()
+    words = _WORD.findall(unicodedata.normalize("NFKC", claimant).replace("\u2019", "'").casefold())
+    keys: set[str] = set()
+    for word in words:
+        if word in _STOP_WORDS or word in _GENERIC_CLAIMANT_WORDS:
+            continue
+        keys.add(_CLAIMANT_CONCEPTS.get(word) or _CONCEPTS.get(word) or fold_name(word))
+    return frozenset(keys)
+
+
+@dataclass(slots=True)
+class _Mention:
+    claim_id: str
+    document_id: str
+    features: _Features
+
 
 class ClaimMatcher:
-    def __init__(self) -> None:
-        self._by_text: dict[str, str] = {}
+    """Assigns each new claim mention to an existing claim that restates it, or to none."""
+
+    def __init__(
+        self,
+        threshold: float = MATCH_THRESHOLD,
+        same_document_threshold: float = SAME_DOCUMENT_THRESHOLD,
+        max_candidates: int = MAX_CANDIDATES,
+    ) -> None:
+        self.threshold = threshold
+        self.same_document_threshold = same_document_threshold
+        self.max_candidates = max_candidates
+        self._mentions: list[_Mention] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._document_frequency: Counter[str] = Counter()
+        self._claim_documents: dict[str, set[str]] = defaultdict(set)
+        # Claims matched for a document whose mentions are not added yet (ingest matches a whole document
+        # before adding it), so the same-document rule also holds within the document being ingested.
+        self._pending: dict[str, set[str]] = defaultdict(set)
+
+    def __len__(self) -> int:
+        return len(self._mentions)
 
     def add(self, claim_id: str, text: str, claimant: str | None, document_id: str) -> None:
         """Register one mention of `claim_id` (several mentions per claim are allowed)."""
-        self._by_text.setdefault(text.casefold(), claim_id)
+        features = _features(text, claimant)
+        position = len(self._mentions)
+        self._mentions.append(_Mention(claim_id, document_id, features))
+        for key in features.keys:
+            self._document_frequency[key] += 1
+            postings = self._postings[key]
+            if len(postings) <= MAX_POSTING:
+                postings.append(position)
+        self._claim_documents[claim_id].add(document_id)
+        self._pending.pop(document_id, None)
 
     def match(self, text: str, claimant: str | None, document_id: str) -> str | None:
         """Return the id of the existing claim that `text` restates, or None for a new claim."""
-        return self._by_text.get(text.casefold())
+        best = self.best_match(text, claimant, document_id)
+        if best is None:
+            return None
+        self._pending[document_id].add(best[0])
+        return best[0]
+
+    def best_match(self, text: str, claimant: str | None, document_id: str) -> tuple[str, float] | None:
+        """The best claim above the threshold and its score, without recording anything."""
+        query = _features(text, claimant)
+        if not query.keys or not self._mentions:
+            return None
+        best_by_claim: dict[str, float] = {}
+        for position in self._candidates(query):
+            mention = self._mentions[position]
+            score = self._similarity(query, mention.features)
+            if score > best_by_claim.get(mention.claim_id, -1.0):
+                best_by_claim[mention.claim_id] = score
+        best: tuple[str, float] | None = None
+        for claim_id, score in best_by_claim.items():
+            same_document = document_id in self._claim_documents.get(claim_id, ()) or claim_id in self._pending.get(
+                document_id, ()
+            )
+            needed = self.same_document_threshold if same_document else self.threshold
+            if score >= needed and (best is None or score > best[1]):
+                best = (claim_id, score)
+        return best
+
+    def similarity(self, first: str, second: str, first_claimant: str | None = None,
+                   second_claimant: str | None = None) -> float:
+        """The match score of two claim texts under the current idf statistics (for tests and tuning)."""
+        return self._similarity(_features(first, first_claimant), _features(second, second_claimant))
+
+    def _idf(self, key: str) -> float:
+        return math.log((len(self._mentions) + 2) / (self._document_frequency.get(key, 0) + 1)) + 1.0
+
+    def _candidates(self, query: _Features) -> list[int]:
+        rare_keys = sorted(
+            (key for key in query.keys if 0 < self._document_frequency.get(key, 0) <= MAX_POSTING),
+            key=lambda key: self._document_frequency[key],
+        )[:MAX_BLOCKING_KEYS]
+        shared: Counter[int] = Counter()
+        for key in rare_keys:
+            weight = self._idf(key)
+            for position in self._postings[key]:
+                shared[position] += weight
+        return [position for position, _ in shared.most_common(self.max_candidates)]
+
+    def _similarity(self, query: _Features, other: _Features) -> float:
+        if query.numbers and other.numbers and not (query.numbers & other.numbers):
+            return 0.0  # "May 9" vs "May 3", "12 hours" vs "14 months": different facts
+        common = query.keys & other.keys
+        if not common:
+            return 0.0
+        entities = query.entities | other.entities
+
+        def weight(key: str) -> float:
+            return self._idf(key) * (ENTITY_WEIGHT if key in entities or key[0] == "=" and key in _PLACES else 1.0)
+
+        shared = sum(weight(key) for key in common)
+        query_weight = sum(weight(key) for key in query.keys)
+        other_weight = sum(weight(key) for key in other.keys)
+        dice = 2.0 * shared / (query_weight + other_weight)
+        overlap = shared / min(query_weight, other_weight)
+        length_ratio = min(len(query.keys), len(other.keys)) / max(len(query.keys), len(other.keys))
+        # Containment scores are trusted only between texts of comparable length.
+        length_damping = min(1.0, 2.0 * length_ratio)
+        token_set = fuzz.token_set_ratio(query.key_string, other.key_string) / 100.0
+        score = 0.4 * dice + 0.35 * overlap * length_damping + 0.25 * token_set * length_damping
+        if query.claimant_keys and other.claimant_keys:
+            if query.claimant_keys & other.claimant_keys:
+                score += SAME_CLAIMANT_BONUS
+            else:
+                score -= DIFFERENT_CLAIMANT_PENALTY
+        return score
