@@ -1,0 +1,1 @@
+"""The Textual review UI (the only part of workbench that imports Textual)."""

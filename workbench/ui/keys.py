@@ -1,0 +1,160 @@
+"""Every key binding of the review UI, declared here and nowhere else.
+
+Each binding has an `id=` so a team can remap it: a `[keys]` table in workbench.toml maps binding ids to keys
+(`"claim.note" = "N"`, several keys comma-separated) and is applied as Textual's keymap. Status keys come from
+the `[[status]]` scale in the same file. The help screen and the command palette read the live binding table,
+so remapped keys show everywhere.
+
+Where a binding lives decides when it is active: navigation on the claims table, reviewing on the main screen
+(so typing in the search box or the note editor never triggers them), app-wide keys on the app.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+
+from textual.binding import Binding, BindingsMap
+from textual.dom import DOMNode
+
+from workbench.config import Config, StatusDef
+from workbench.errors import InvalidValueError
+
+# Sections of the help screen, by binding id prefix, in the order they are shown.
+SECTIONS: dict[str, str] = {
+    "nav": "Move",
+    "status": "Verdict (stored at once, then the next claim)",
+    "claim": "Claim",
+    "view": "View",
+    "app": "App",
+}
+
+NAVIGATION_BINDINGS: list[Binding] = [
+    Binding("j,down", "cursor_down", "Down", show=False, id="nav.down", tooltip="Next claim"),
+    Binding("k,up", "cursor_up", "Up", show=False, id="nav.up", tooltip="Previous claim"),
+    Binding("g,home", "cursor_first", "First", show=False, id="nav.first", tooltip="First claim"),
+    Binding("G,end", "cursor_last", "Last", show=False, id="nav.last", tooltip="Last claim"),
+    Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="nav.page_down"),
+    Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="nav.page_up"),
+]
+
+REVIEW_BINDINGS: list[Binding] = [
+    Binding(
+        "right_square_bracket",
+        "next_unreviewed",
+        "Next unreviewed",
+        show=False,
+        key_display="]",
+        id="nav.next_unreviewed",
+        tooltip="Jump to the next claim nobody has reviewed",
+    ),
+    Binding(
+        "left_square_bracket",
+        "previous_unreviewed",
+        "Previous unreviewed",
+        show=False,
+        key_display="[",
+        id="nav.previous_unreviewed",
+        tooltip="Jump to the previous unreviewed claim",
+    ),
+    Binding("n", "edit_note", "Note", id="claim.note", tooltip="Write a note on the selected claim"),
+    Binding("z", "undo", "Undo", id="claim.undo", tooltip="Undo your last status or note change"),
+    Binding("slash", "search", "Search", key_display="/", id="view.search", tooltip="Search claims as you type"),
+    Binding("s", "cycle_filter", "Filter", id="view.filter", tooltip="Show all claims, or only one status"),
+    Binding("o", "cycle_sort", "Sort", id="view.sort", tooltip="Document order, check-worthiness, sources"),
+    Binding("r", "refresh", "Reload", show=False, id="view.refresh", tooltip="Re-read the database now"),
+    Binding("escape", "clear_search", "Clear search", show=False, id="view.clear_search"),
+    Binding("e", "export", "Export", id="app.export", tooltip="Export the verdicts as CSV"),
+]
+
+APP_BINDINGS: list[Binding] = [
+    Binding("question_mark", "help", "Help", key_display="?", id="app.help", tooltip="Every key"),
+    Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (everything is already saved)"),
+]
+
+NOTE_EDITOR_BINDINGS: list[Binding] = [
+    Binding("ctrl+s", "save", "Save note", id="note.save", priority=True),
+    Binding("escape", "cancel", "Cancel", id="note.cancel", priority=True),
+]
+
+DIALOG_BINDINGS: list[Binding] = [
+    Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+]
+
+
+def status_bindings(statuses: Iterable[StatusDef]) -> list[Binding]:
+    """One binding per status that has a key, in the order of the team's scale."""
+    return [
+        Binding(
+            status.key,
+            f"set_status({status.name!r})",
+            status.label,
+            key_display="⌫" if status.key == "backspace" else None,
+            id=f"status.{status.name}",
+            tooltip=f"Mark the selected claim {status.label} and move to the next one",
+        )
+        for status in statuses
+        if status.key
+    ]
+
+
+def add_bindings(node: DOMNode, bindings: Iterable[Binding]) -> None:
+    """Bind keys known only at run time (the team's status keys) on one node, next to its class BINDINGS."""
+    # Textual builds a node's bindings from class attributes; merging into the instance's map is the way to add
+    # per-instance bindings that still take part in keymaps, the footer and `active_bindings`.
+    node._bindings = BindingsMap.merge([node._bindings, BindingsMap(list(bindings))])
+
+
+def section_of(binding_id: str | None) -> str:
+    prefix = (binding_id or "").split(".", 1)[0]
+    return SECTIONS.get(prefix, "Other")
+
+
+def load_keymap(config: Config) -> dict[str, str]:
+    """The `[keys]` table of the team's workbench.toml (binding id -> keys), checked against known ids."""
+    if config.source is None:
+        return {}
+    try:
+        data = tomllib.loads(config.source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise InvalidValueError(f"{config.source}: cannot read keys ({error})") from error
+    table = data.get("keys", {})
+    if not isinstance(table, Mapping):
+        raise InvalidValueError(f'{config.source}: [keys] must be a table of binding id = "key"')
+    known = known_binding_ids(config)
+    keymap: dict[str, str] = {}
+    for binding_id, keys in table.items():
+        if binding_id not in known:
+            raise InvalidValueError(
+                f"{config.source}: unknown key binding id {binding_id!r} in [keys]; known: {', '.join(sorted(known))}"
+            )
+        if not isinstance(keys, str) or not keys.strip():
+            raise InvalidValueError(f'{config.source}: [keys] {binding_id} must be a key name such as "ctrl+n"')
+        keymap[binding_id] = ",".join(key.strip() for key in keys.split(","))
+    return keymap
+
+
+def check_status_keys(config: Config) -> None:
+    """A team's status key must not take a key the UI already uses (it would silently never fire)."""
+    taken = {
+        key.strip(): binding.description
+        for binding in [*NAVIGATION_BINDINGS, *REVIEW_BINDINGS, *APP_BINDINGS]
+        for key in binding.key.split(",")
+    }
+    for status in config.statuses:
+        if status.key and status.key in taken:
+            where = config.source or "workbench.toml"
+            raise InvalidValueError(
+                f"{where}: key {status.key!r} of status {status.name!r} is already used for {taken[status.key]!r}"
+            )
+
+
+def known_binding_ids(config: Config) -> set[str]:
+    every = [
+        *NAVIGATION_BINDINGS,
+        *REVIEW_BINDINGS,
+        *APP_BINDINGS,
+        *NOTE_EDITOR_BINDINGS,
+        *status_bindings(config.statuses),
+    ]
+    return {binding.id for binding in every if binding.id}

@@ -1,0 +1,1 @@
+"""Screens of the review UI: main, help, note editor, export dialog, confirmation."""

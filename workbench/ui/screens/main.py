@@ -1,0 +1,316 @@
+"""The main screen: claims table, detail pane, header line, search box, footer; every reviewer action.
+
+Every change goes through `workbench.review` (one transaction with a history row) and the screen then re-reads
+what it shows from SQLite, so it never shows a change that is not on disk. Changes by other processes show up
+on `r` and by themselves: `PRAGMA data_version` is polled every couple of seconds, which costs microseconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+
+from workbench import review
+from workbench.claims_view import ClaimFilter, ClaimsView, SortOrder, status_filters
+from workbench.errors import WorkbenchError
+from workbench.store import Store, open_store
+from workbench.ui.keys import REVIEW_BINDINGS, add_bindings, status_bindings
+from workbench.ui.screens.confirm import ConfirmScreen
+from workbench.ui.screens.export import ExportDialog
+from workbench.ui.screens.note import NoteEditor
+from workbench.ui.widgets.claims_table import ClaimsTable, StatusLook
+from workbench.ui.widgets.detail import DetailPane
+from workbench.ui.widgets.header import HeaderState, StatusHeader
+
+if TYPE_CHECKING:
+    from workbench.ui.app import WorkbenchApp
+
+POLL_SECONDS = 2.0
+SEARCH_DEBOUNCE_SECONDS = 0.12
+NARROW_WIDTH = 120
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = REVIEW_BINDINGS
+
+    def __init__(self, store: Store, *, poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.store = store
+        self.poll_seconds = poll_seconds
+        config = self.workbench.config
+        add_bindings(self, status_bindings(config.statuses))
+        self.looks = {status.name: StatusLook(status.label, status.color) for status in config.statuses}
+        self.filters: list[ClaimFilter] = status_filters([(status.name, status.label) for status in config.statuses])
+        self.view = ClaimsView(store)
+        self._data_version = store.data_version()
+        self._search_timer: Timer | None = None
+
+    @property
+    def workbench(self) -> WorkbenchApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- layout ------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="header")
+        with Horizontal(id="panes"):
+            with Vertical(id="list-pane"):
+                yield ClaimsTable(self.view, self.looks, id="claims")
+                yield Input(placeholder="search claims and claimants…", id="search")
+            yield DetailPane(self.looks, id="detail")
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> ClaimsTable:
+        return self.query_one("#claims", ClaimsTable)
+
+    @property
+    def search_input(self) -> Input:
+        return self.query_one("#search", Input)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.table.rows_changed(0)
+        self.refresh_header()
+        if self.poll_seconds > 0:
+            self.set_interval(self.poll_seconds, self.poll_for_changes)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_WIDTH, "narrow")
+
+    # -- showing -----------------------------------------------------------------------------------------
+
+    def refresh_header(self) -> None:
+        self.query_one("#header", StatusHeader).show_state(
+            HeaderState(
+                database=self.store.path.name,
+                reviewer=self.workbench.reviewer,
+                progress=self.view.progress(),
+                shown=self.view.count,
+                filter_label=self.view.claim_filter.label,
+                sort_label=self.view.sort.label,
+                search=self.view.search,
+                read_only=self.store.readonly,
+            )
+        )
+
+    def refresh_detail(self) -> None:
+        row = self.table.current_row
+        self.query_one("#detail", DetailPane).show(self.view.detail(row.id) if row else None)
+
+    @on(ClaimsTable.CursorMoved)
+    def on_cursor_moved(self, event: ClaimsTable.CursorMoved) -> None:
+        self.refresh_detail()
+
+    def show_changed(self, claim_id: str, cursor: int | None = None) -> None:
+        """After our own change to `claim_id`: fix the view's membership, redraw rows, header and detail."""
+        self.view.claim_changed(claim_id)
+        self.table.rows_changed(cursor)
+        self.refresh_header()
+
+    def reload_from_disk(self) -> None:
+        """Re-read everything (another process changed the file), keeping the selected claim if still shown."""
+        selected = self.table.current_row
+        cursor = self.table.cursor
+        self.view.reload()
+        if selected is not None:
+            found = self.view.index_of(selected.id)
+            cursor = found if found is not None else cursor
+        self.table.rows_changed(cursor)
+        self.refresh_header()
+
+    def poll_for_changes(self) -> None:
+        version = self.store.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self.reload_from_disk()
+
+    def tell(self, message: str, *, severity: str = "information") -> None:
+        # markup=False: messages carry file paths and claim text, which must never be read as markup.
+        self.notify(message, severity=severity, markup=False)  # type: ignore[arg-type]
+
+    # -- reviewing ---------------------------------------------------------------------------------------
+
+    def action_set_status(self, status: str) -> None:
+        row = self.table.current_row
+        if row is None:
+            self.tell("No claim selected.", severity="warning")
+            return
+        cursor = self.table.cursor
+        try:
+            review.set_status(
+                self.store,
+                row.id,
+                status,
+                reviewer=self.workbench.reviewer,
+                statuses=self.workbench.config.status_names,
+            )
+        except WorkbenchError as error:
+            self.tell(str(error), severity="error")
+            return
+        self.view.claim_changed(row.id)
+        # Move on to the next claim: one down, unless the claim just left the view (a status filter), in which
+        # case the next claim has already moved up into this position.
+        still_here = self.view.claim_id_at(cursor) == row.id
+        self.table.rows_changed(cursor + 1 if still_here else cursor)
+        self.refresh_header()
+
+    def action_edit_note(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            self.tell("No claim selected.", severity="warning")
+            return
+        detail = self.view.detail(row.id)
+        current_note = detail.note if detail else ""
+
+        def save(note: str | None) -> None:
+            if note is None or note == current_note:
+                return
+            try:
+                review.set_note(self.store, row.id, note, reviewer=self.workbench.reviewer)
+            except WorkbenchError as error:
+                self.tell(str(error), severity="error")
+                return
+            self.show_changed(row.id)
+            self.tell("Note saved.")
+
+        self.app.push_screen(NoteEditor(row.text, current_note), save)
+
+    def action_undo(self) -> None:
+        try:
+            change = review.undo_last(self.store, reviewer=self.workbench.reviewer)
+        except WorkbenchError as error:
+            self.tell(str(error), severity="error")
+            return
+        if change is None:
+            self.tell(f"Nothing to undo for {self.workbench.reviewer}.", severity="warning")
+            return
+        self.view.claim_changed(change.claim_id)
+        index = self.view.index_of(change.claim_id)
+        self.table.rows_changed(index)
+        self.refresh_header()
+        if change.field == "status":
+            what = f"status back to {self.workbench.config.status(change.new_value or 'unreviewed').label}"
+        else:
+            what = "note restored"
+        where = "" if index is not None else " (the claim is not in the current view)"
+        self.tell(f"Undone: {what}{where}.")
+
+    # -- moving ------------------------------------------------------------------------------------------
+
+    def action_next_unreviewed(self) -> None:
+        self._jump_unreviewed(forward=True)
+
+    def action_previous_unreviewed(self) -> None:
+        self._jump_unreviewed(forward=False)
+
+    def _jump_unreviewed(self, *, forward: bool) -> None:
+        cursor = self.table.cursor
+        found = self.view.next_unreviewed(cursor) if forward else self.view.previous_unreviewed(cursor)
+        if found is None:
+            self.tell("No unreviewed claim in this view.")
+            return
+        if found == cursor:
+            self.tell("No other unreviewed claim in this view.")
+            return
+        if (forward and found < cursor) or (not forward and found > cursor):
+            self.tell("Wrapped around to the other end of the list.")
+        self.table.move_cursor(found)
+
+    # -- the view: filter, sort, search, refresh -----------------------------------------------------
+
+    def _rebuild_view(self) -> None:
+        selected = self.table.current_row
+        self.view.reload()
+        index = self.view.index_of(selected.id) if selected else None
+        self.table.rows_changed(index if index is not None else 0)
+        self.refresh_header()
+
+    def action_cycle_filter(self) -> None:
+        names = [claim_filter.name for claim_filter in self.filters]
+        current = names.index(self.view.claim_filter.name) if self.view.claim_filter.name in names else -1
+        self.view.claim_filter = self.filters[(current + 1) % len(self.filters)]
+        self._rebuild_view()
+
+    def action_cycle_sort(self) -> None:
+        self.view.sort = SortOrder(self.view.sort).next()
+        self._rebuild_view()
+
+    def action_refresh(self) -> None:
+        self._data_version = self.store.data_version()
+        self.reload_from_disk()
+        self.tell("Reloaded from disk.")
+
+    def action_search(self) -> None:
+        search = self.search_input
+        search.add_class("visible")
+        search.focus()
+
+    def action_clear_search(self) -> None:
+        search = self.search_input
+        had_search = bool(self.view.search or search.value)
+        search.remove_class("visible")
+        self.table.focus()
+        if had_search:
+            search.value = ""  # posts Input.Changed, which reloads the view without a search
+
+    @on(Input.Changed, "#search")
+    def on_search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        # Wait for a pause in typing: one FTS query per burst of keys, not per key.
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE_SECONDS, lambda: self.apply_search(event.value))
+
+    def apply_search(self, text: str) -> None:
+        self._search_timer = None
+        if text == self.view.search:
+            return
+        self.view.search = text
+        self._rebuild_view()
+
+    @on(Input.Submitted, "#search")
+    def on_search_submitted(self, event: Input.Submitted) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self.apply_search(event.value)
+        if not event.value:
+            self.search_input.remove_class("visible")
+        self.table.focus()
+
+    # -- export ------------------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        self.run_export_dialog()
+
+    @work(exclusive=True, group="export-dialog")
+    async def run_export_dialog(self) -> None:
+        path = await self.app.push_screen_wait(ExportDialog(self.workbench.default_export_path))
+        if path is None:
+            return
+        overwrite = False
+        if path.exists():
+            overwrite = await self.app.push_screen_wait(ConfirmScreen(f"{path} already exists. Overwrite it?"))
+            if not overwrite:
+                self.tell("Export cancelled; the existing file was kept.")
+                return
+        self.export_verdicts(self.store.path, path, overwrite)
+
+    @work(thread=True, exclusive=True, group="export")
+    def export_verdicts(self, db_path: Path, path: Path, overwrite: bool) -> None:
+        # A worker thread never touches the UI's connection: it opens its own, read-only.
+        from workbench import export
+
+        try:
+            with open_store(db_path, readonly=True) as store:
+                count = export.write_file(store, "csv", path, statuses=None, force=overwrite)
+        except (WorkbenchError, OSError) as error:
+            self.app.call_from_thread(self.tell, f"Export failed: {error}", severity="error")
+            return
+        self.app.call_from_thread(self.tell, f"Exported {count} claims to {path}.")
