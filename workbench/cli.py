@@ -16,7 +16,6 @@ from rich.table import Table
 
 from workbench import __version__
 from workbench.errors import WorkbenchError
-from workbench.models import DEFAULT_STATUSES
 from workbench.store import DEFAULT_DB_PATH, Store, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -179,7 +178,7 @@ def review(db_path: Path, reviewer: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.option("--status", "statuses", multiple=True, help="Only claims with this status (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
-@click.option("--org", default=None, help="Reviewing organisation named in ClaimReview output.")
+@click.option("--org", default=None, help="Reviewing organisation named in ClaimReview output (default: from config).")
 @db_option
 def export(
     export_format: str,
@@ -189,37 +188,68 @@ def export(
     org: str | None,
     db_path: Path,
 ) -> None:
-    """Export claims and verdicts as CSV (default), JSON, ClaimReview JSON-LD or a Markdown report."""
+    """Export claims and verdicts as CSV (default), JSON, ClaimReview JSON-LD or a Markdown report.
+
+    CSV is UTF-8 with a byte order mark (so Excel reads it as UTF-8); cells that a spreadsheet would run as a
+    formula are prefixed with '. ClaimReview holds reviewed claims only.
+    """
     from workbench import export as exporter
+    from workbench.config import load_config
     from workbench.review import validate_status
 
-    for status in statuses:
-        validate_status(status)
+    config = load_config(db_path)
     with open_store(db_path, readonly=True) as store:
+        # statuses left in the data by an older vocabulary can still be exported
+        present = [row[0] for row in store.conn.execute("SELECT DISTINCT status FROM reviews")]
+        allowed = exporter.ordered_statuses(config, present)
+        for name in statuses:
+            validate_status(name, allowed)
         if output is None:
-            count = exporter.write_format(store, export_format, sys.stdout, list(statuses), org=org)
+            write_export_to_stdout(store, export_format, list(statuses), org, config)
         else:
-            count = exporter.write_file(store, export_format, output, list(statuses), org=org, force=force)
-            error_console.print(f"Wrote {count} claims to {output}")
+            count = exporter.write_file(
+                store, export_format, output, list(statuses), org=org, force=force, config=config
+            )
+            error_console.print(f"Wrote {count} claims to {output}", highlight=False)
+
+
+def write_export_to_stdout(store: Store, export_format: str, statuses: list[str], org: str | None, config: Any) -> None:
+    """Exports are UTF-8 whatever the terminal's locale, and CSV keeps its CRLF rows untranslated."""
+    import io
+
+    from workbench import export as exporter
+
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    try:
+        exporter.write_format(store, export_format, out, statuses, org=org, config=config)
+        out.flush()
+    finally:
+        out.detach()  # sys.stdout still owns the underlying buffer
 
 
 @cli.command()
 @db_option
 def status(db_path: Path) -> None:
-    """Print counts of claims per status and per document."""
+    """Print counts of claims per status (in the configured order) and per document."""
+    from workbench.config import load_config
+    from workbench.export import ordered_statuses, status_counts
+
+    config = load_config(db_path)
     with open_store(db_path, readonly=True) as store:
-        per_status = dict(
-            store.conn.execute(
-                "SELECT COALESCE(r.status, 'unreviewed'), COUNT(*) FROM claims c"
-                " LEFT JOIN reviews r ON r.claim_id = c.id GROUP BY 1"
-            ).fetchall()
-        )
+        per_status = status_counts(store)
         total = sum(per_status.values())
         table = Table(title=f"Claims by status ({total} claims)")
         table.add_column("Status")
+        table.add_column("Name")
         table.add_column("Claims", justify="right")
-        for name in [*DEFAULT_STATUSES, *sorted(set(per_status) - set(DEFAULT_STATUSES))]:
-            table.add_row(name, str(per_status.get(name, 0)))
+        table.add_column("Share", justify="right")
+        for name in ordered_statuses(config, per_status):
+            definition = config.status(name)
+            count = per_status.get(name, 0)
+            share = f"{100 * count / total:.0f}%" if total else "–"
+            label = f"[{definition.color}]{escape_markup(definition.label)}[/]"
+            table.add_row(label, name, str(count), share)
         console.print(table)
         documents = Table(title="Documents")
         documents.add_column("File", overflow="fold")
@@ -241,22 +271,44 @@ def status(db_path: Path) -> None:
 
 @cli.command(name="set")
 @click.argument("claim_id")
-@click.option("--status", "new_status", default=None, help="New verification status.")
-@click.option("--note", default=None, help="New note (replaces the old one).")
-@reviewer_option
+@click.option("--status", "new_status", default=None, help="New verification status (one of the configured ones).")
+@click.option("--note", default=None, help='New note (replaces the old one; "" clears it).')
+@click.option(
+    "--reviewer", default=None, help="Reviewer recorded with the change (default: config reviewer, else OS user)."
+)
 @db_option
 def set_command(claim_id: str, new_status: str | None, note: str | None, reviewer: str | None, db_path: Path) -> None:
-    """Change one claim's status and/or note from a script (only the fields given change)."""
-    from workbench.review import update_review
+    """Change one claim's status and/or note from a script (only the fields given change).
+
+    Writes the same history rows as the review UI. Exits 1 on an unknown claim id or status.
+    """
+    from workbench.config import load_config
+    from workbench.review import update_review, validate_status
 
     if new_status is None and note is None:
         raise click.UsageError("give --status and/or --note")
+    config = load_config(db_path)
+    if new_status is not None:
+        validate_status(new_status, config.status_names)
+    who = reviewer or config.reviewer or default_reviewer()
     with open_store(db_path, create=False) as store:
-        changes = update_review(store, claim_id, reviewer=reviewer or default_reviewer(), status=new_status, note=note)
+        changes = update_review(
+            store, claim_id, reviewer=who, status=new_status, note=note, statuses=config.status_names
+        )
     if not changes:
-        console.print(f"{claim_id}: nothing changed")
+        click.echo(f"{claim_id}: nothing changed (already so)")
     for change in changes:
-        console.print(f"{claim_id}: {change.field} changed", highlight=False)
+        click.echo(
+            f"{claim_id}: {change.field} {describe_value(change.old_value)} -> {describe_value(change.new_value)}"
+        )
+
+
+def describe_value(value: str | None) -> str:
+    """A status or note as one short line: notes can be long and span lines."""
+    text = " ".join((value or "").split())
+    if not text:
+        return "(empty)"
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 @cli.command()
