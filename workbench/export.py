@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from workbench.config import Config, StatusDef
+from workbench.config import Config, StatusDef, load_config
 from workbench.errors import InvalidValueError, WorkbenchError
 from workbench.models import UNREVIEWED
 from workbench.store import Store, utc_now
@@ -452,7 +452,8 @@ def write_format(
         raise InvalidValueError(
             f"export format {export_format!r} is not available; expected one of: {', '.join(EXPORT_FORMATS)}"
         )
-    config = config or Config()
+    # callers without a config (the UI's quick export) still get the team's labels and organisation
+    config = config or load_config(store.path)
     context = ExportContext(config=config, organisation=org or config.organisation)
     statuses = list(statuses or [])
     if export_format == "claimreview":
