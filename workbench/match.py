@@ -32,6 +32,12 @@ from rapidfuzz import fuzz
 
 MATCH_THRESHOLD = 0.6
 SAME_DOCUMENT_THRESHOLD = 0.8
+DICE_WEIGHT = 0.4
+OVERLAP_WEIGHT = 0.35
+TOKEN_SET_WEIGHT = 0.25
+# Sentences that share names and places but little of what they say about them are damped.
+MIN_PREDICATE_AGREEMENT = 0.2
+WEAK_PREDICATE_FACTOR = 0.75
 SAME_CLAIMANT_BONUS = 0.12
 DIFFERENT_CLAIMANT_PENALTY = 0.08
 MAX_CANDIDATES = 40
@@ -155,11 +161,11 @@ def _features(text: str, claimant: str | None) -> _Features:
                 numbers.add(number)
             keys.add(number)
             continue
-        if word in _STOP_WORDS or len(word) < 2:
-            continue
         if word.isdigit():
             numbers.add(word.lstrip("0") or "0")
             keys.add(word.lstrip("0") or "0")
+            continue
+        if word in _STOP_WORDS or len(word) < 2:
             continue
         key = fold_name(_stem(word))
         keys.add(key)
@@ -291,12 +297,27 @@ class ClaimMatcher:
         query_weight = sum(weight(key) for key in query.keys)
         other_weight = sum(weight(key) for key in other.keys)
         dice = 2.0 * shared / (query_weight + other_weight)
+        # What is said about the entities must agree too, not only who and where: Dice over the other keys.
+        query_predicates = query.keys - entities
+        other_predicates = other.keys - entities
+        predicate_total = sum(weight(key) for key in query_predicates) + sum(weight(key) for key in other_predicates)
+        predicate_dice = (
+            2.0 * sum(weight(key) for key in query_predicates & other_predicates) / predicate_total
+            if predicate_total
+            else 0.0
+        )
         overlap = shared / min(query_weight, other_weight)
         length_ratio = min(len(query.keys), len(other.keys)) / max(len(query.keys), len(other.keys))
         # Containment scores are trusted only between texts of comparable length.
         length_damping = min(1.0, 2.0 * length_ratio)
         token_set = fuzz.token_set_ratio(query.key_string, other.key_string) / 100.0
-        score = 0.4 * dice + 0.35 * overlap * length_damping + 0.25 * token_set * length_damping
+        score = (
+            DICE_WEIGHT * dice
+            + OVERLAP_WEIGHT * overlap * length_damping
+            + TOKEN_SET_WEIGHT * token_set * length_damping
+        )
+        if predicate_dice < MIN_PREDICATE_AGREEMENT:
+            score *= WEAK_PREDICATE_FACTOR
         if query.claimant_keys and other.claimant_keys:
             if query.claimant_keys & other.claimant_keys:
                 score += SAME_CLAIMANT_BONUS

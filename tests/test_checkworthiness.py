@@ -1,0 +1,86 @@
+"""The shipped check-worthiness model: loads offline, ranks sensibly, and reproduces scikit-learn exactly."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench.extract.checkworthiness import (
+    MODEL_PATH,
+    CheckworthinessModel,
+    char_wb_ngrams,
+    score_sentences,
+    word_ngrams,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+CLAIMBUSTER = Path("/work/shared/data/claimbuster/train.json")
+SAMPLES = [
+    "Unemployment fell to 3.5% in 2019.",
+    "Thank you very much.",
+    "We've  brought down   inflation, and I'm proud of it!",
+    "Zelenskyy’s press officer said Kyiv had no information about the so-called night attacks.",
+    "a",
+    "",
+]
+
+
+def test_model_file_is_small_and_loads_with_numpy_only() -> None:
+    assert MODEL_PATH.exists()
+    assert MODEL_PATH.stat().st_size < 3_000_000
+    model = CheckworthinessModel.load()
+    assert model.blocks and model.metadata["training_sentences"] > 1000
+
+
+def test_scores_are_probabilities_and_rank_facts_above_pleasantries() -> None:
+    fact, pleasantry = score_sentences(["Unemployment fell to 3.5% in 2019.", "Thank you very much."])
+    assert 0.0 <= pleasantry < 0.5 < fact <= 1.0
+    assert all(0.0 <= score <= 1.0 for score in score_sentences(SAMPLES))
+
+
+def test_ranking_on_more_pairs() -> None:
+    factual = "The bill cost $1.5 trillion and added 17 new taxes."
+    opinion = "I think we should all be proud of what we believe in."
+    high, low = score_sentences([factual, opinion])
+    assert high > low
+
+
+def test_analyzers_match_scikit_learn() -> None:
+    text_module = pytest.importorskip("sklearn.feature_extraction.text")
+    word = text_module.TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
+    char = text_module.TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    for sentence in SAMPLES:
+        assert word_ngrams(sentence, (1, 2)) == word(sentence)
+        assert char_wb_ngrams(sentence, (2, 5)) == char(sentence)
+
+
+def _training_module():
+    script = REPO / "benchmarks" / "train_checkworthiness.py"
+    spec = importlib.util.spec_from_file_location("train_checkworthiness", script)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not CLAIMBUSTER.exists(), reason="ClaimBuster training data not available")
+def test_exported_model_reproduces_scikit_learn_probabilities(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    training = _training_module()
+    records = json.loads(CLAIMBUSTER.read_text(encoding="utf-8"))
+    # The file is sorted by label: every 8th record gives both classes in a small, fast sample.
+    sample = records[::8]
+    sentences = [record["text"] for record in sample]
+    labels = np.array([record["label"] for record in sample])
+    assert 0 < labels.sum() < len(labels)
+    classifier = training.CheckworthinessClassifier().fit(sentences, labels, calibration_folds=3)
+    payload = classifier.export(len(sentences), None)
+    exported = CheckworthinessModel(json.loads(json.dumps(payload)))
+    probe = [record["text"] for record in records[1::40]] + SAMPLES
+    expected = classifier.predict_proba(probe)
+    observed = np.array([exported.probability(sentence) for sentence in probe])
+    np.testing.assert_allclose(observed, expected, atol=1e-4)

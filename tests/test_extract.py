@@ -1,0 +1,278 @@
+"""Sentence splitting, attribution and claim extraction."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from workbench.extract import extract_claims, split_sentences
+from workbench.extract.attribution import normalise_claimant, parse_attribution
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def sentences_of(text: str) -> list[str]:
+    return [text[span.start : span.end] for span in split_sentences(text)]
+
+
+def claims_of(text: str):
+    return extract_claims(text, split_sentences(text))
+
+
+def only_claim(text: str):
+    claims = claims_of(text)
+    assert len(claims) == 1, [claim.text for claim in claims]
+    return claims[0]
+
+
+# --- splitting ---------------------------------------------------------------------------------------------------
+
+
+def test_offsets_index_the_text_exactly() -> None:
+    text = "  First sentence here.  Second one follows!\n\nThird paragraph is here.  "
+    spans = split_sentences(text)
+    assert [text[span.start : span.end] for span in spans] == [
+        "First sentence here.",
+        "Second one follows!",
+        "Third paragraph is here.",
+    ]
+    assert [span.index for span in spans] == [0, 1, 2]
+
+
+def test_initials_titles_and_abbreviations_do_not_end_sentences() -> None:
+    text = "Analyst Michael A. Horowitz spoke to Mr. Smith and Dr. Jones on Jan. 5 in the U.S. capital. Then he left."
+    assert sentences_of(text) == [
+        "Analyst Michael A. Horowitz spoke to Mr. Smith and Dr. Jones on Jan. 5 in the U.S. capital.",
+        "Then he left.",
+    ]
+
+
+def test_abbreviation_at_sentence_end_splits_before_a_sentence_opener() -> None:
+    assert sentences_of("The drones were made in the U.S. The company denied it.") == [
+        "The drones were made in the U.S.",
+        "The company denied it.",
+    ]
+
+
+def test_multi_sentence_quote_stays_with_its_attribution() -> None:
+    text = "“We didn’t attack Putin. We leave it to the court,” the Ukrainian head of state said. Next sentence."
+    assert sentences_of(text) == [
+        "“We didn’t attack Putin. We leave it to the court,” the Ukrainian head of state said.",
+        "Next sentence.",
+    ]
+
+
+def test_quoted_question_followed_by_attribution_is_one_sentence() -> None:
+    text = "“Maybe it will kick off for real now?” Margarita Simonyan, head of RT, posted on Telegram. Then silence."
+    assert sentences_of(text)[0] == (
+        "“Maybe it will kick off for real now?” Margarita Simonyan, head of RT, posted on Telegram."
+    )
+
+
+def test_paragraph_breaks_and_headings_are_their_own_spans() -> None:
+    text = "Military Parade\n\nDespite the attack, Peskov said Putin will attend the parade on May 9.\nNo Injuries"
+    assert sentences_of(text) == [
+        "Military Parade",
+        "Despite the attack, Peskov said Putin will attend the parade on May 9.",
+        "No Injuries",
+    ]
+
+
+def test_photo_credit_glued_to_a_caption_is_split_off() -> None:
+    text = "The Kremlin said Putin was not in the building at the time of the alleged attack.Mikhail Klimentyev / AP"
+    assert sentences_of(text) == [
+        "The Kremlin said Putin was not in the building at the time of the alleged attack.",
+        "Mikhail Klimentyev / AP",
+    ]
+
+
+# --- attribution -------------------------------------------------------------------------------------------------
+
+
+def test_trailing_attribution_with_appositive_and_according_to() -> None:
+    claim = only_claim(
+        "Putin was not in the Kremlin at the time of the attack, his spokesman, Dmitry Peskov, said, "
+        "according to RIA Novosti."
+    )
+    assert claim.text == "Putin was not in the Kremlin at the time of the attack"
+    assert claim.claimant == "Dmitry Peskov"
+    assert claim.channel == "RIA Novosti"
+
+
+def test_span_is_the_statement_inside_the_document() -> None:
+    text = (
+        "Intro line here.\n\n"
+        "Putin was not in the Kremlin at the time of the attack, his spokesman, Dmitry Peskov, said."
+    )
+    claim = only_claim(text)
+    assert text[claim.start : claim.end] == "Putin was not in the Kremlin at the time of the attack"
+
+
+def test_leading_told_that_frame() -> None:
+    claim = only_claim(
+        "Kremlin spokesman Dmitry Peskov told state news agency RIA Novosti that Putin was not in the Kremlin "
+        "at the time of the alleged attack."
+    )
+    assert claim.text == "Putin was not in the Kremlin at the time of the alleged attack"
+    assert claim.claimant == "Dmitry Peskov"
+    assert claim.channel == "RIA Novosti"
+
+
+def test_said_in_a_statement_and_on_telegram() -> None:
+    statement = only_claim(
+        "The drones were disabled and crashed in the Kremlin without causing injuries or damage, "
+        "the presidential press service said in a statement."
+    )
+    assert statement.text == "The drones were disabled and crashed in the Kremlin without causing injuries or damage"
+    assert statement.channel == "statement"
+    telegram = only_claim(
+        "“We will demand the use of weapons capable of stopping the regime,” Duma Speaker Vyacheslav Volodin "
+        "said on Telegram."
+    )
+    assert telegram.text == "We will demand the use of weapons capable of stopping the regime"
+    assert telegram.claimant == "Vyacheslav Volodin"
+    assert telegram.channel == "Telegram"
+
+
+def test_quoted_statement_with_verb_first_attribution() -> None:
+    claim = only_claim(
+        "“This can’t be left without some kind of demonstrative response,” said Ruslan Pukhov, "
+        "a Moscow-based military expert."
+    )
+    assert claim.text == "This can’t be left without some kind of demonstrative response"
+    assert claim.claimant == "Ruslan Pukhov"
+
+
+def test_according_to_a_person_or_body_is_the_claimant() -> None:
+    attribution = parse_attribution(
+        "According to the Russian presidency, “there were no casualties or damage caused by the fragments”."
+    )
+    assert attribution.claimant == "Russian presidency"
+    assert attribution.channel is None
+
+
+def test_outlet_reporting_is_a_channel_not_a_claimant() -> None:
+    claim = only_claim(
+        "Moscow city authorities issued an order banning the use of drones in the capital, "
+        "state-run Tass news service reported."
+    )
+    assert claim.claimant is None
+    assert claim.channel == "Tass"
+
+
+def test_pronoun_claimants_resolve_to_the_previous_speaker() -> None:
+    text = (
+        "“I saw the news and I cannot validate it yet,” said US Foreign Minister Antony Blinken. "
+        "But, he added, “I will take anything that comes out of the Kremlin very carefully.”\n\n"
+        "Russian military services had disabled two attacking drones, the Kremlin said in a statement. "
+        "“Russia reserves the right to take countermeasures wherever it deems appropriate,” it added."
+    )
+    claims = claims_of(text)
+    by_text = {claim.text: claim for claim in claims}
+    assert by_text["I will take anything that comes out of the Kremlin very carefully"].claimant == "Antony Blinken"
+    assert (
+        by_text["Russia reserves the right to take countermeasures wherever it deems appropriate"].claimant
+        == "Kremlin"
+    )
+
+
+def test_pronoun_subject_is_replaced_by_the_speaker() -> None:
+    claim = only_claim("Kyiv said it had nothing to do with the alleged incident.")
+    assert claim.text == "Kyiv had nothing to do with the alleged incident"
+    assert claim.claimant == "Kyiv"
+
+
+def test_surname_only_claimant_gets_the_full_name_seen_earlier() -> None:
+    text = (
+        "Putin was not in the Kremlin at the time of the attack, his spokesman, Dmitry Peskov, said.\n\n"
+        "Despite the attack, Peskov said Putin will participate in the Red Square military parade on May 9."
+    )
+    assert [claim.claimant for claim in claims_of(text)] == ["Dmitry Peskov", "Dmitry Peskov"]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("Secretary of State Antony Blinken", "Antony Blinken"),
+        ("US Foreign Minister Antony Blinken", "Antony Blinken"),
+        ("Zelenskyy’s press officer, Serhiy Nikiforov", "Serhiy Nikiforov"),
+        ("Mykhailo Podolyak, an adviser to President Volodymyr Zelenskyy", "Mykhailo Podolyak"),
+        ("The Kremlin", "Kremlin"),
+        ("two U.S. officials", "U.S. officials"),
+        ("Michael A. Horowitz, a geopolitical and security analyst", "Michael A. Horowitz"),
+    ],
+)
+def test_claimant_names_lose_titles_and_descriptions(phrase: str, expected: str) -> None:
+    assert normalise_claimant(phrase) == expected
+
+
+def test_x_did_a_saying_b_gives_two_claims() -> None:
+    text = (
+        "Still, the Kremlin called the assault “an attempt on the life of the president,” saying Russia "
+        "“reserves the right to take retaliatory measures when and where it considers necessary.”"
+    )
+    claims = claims_of(text)
+    assert [claim.claimant for claim in claims] == ["Kremlin", "Kremlin"]
+    assert claims[1].text.startswith("Russia “reserves the right to take retaliatory measures")
+    for claim in claims:
+        assert text[claim.start : claim.end] in text
+
+
+# --- what is not a claim -----------------------------------------------------------------------------------------
+
+
+def test_headings_questions_captions_and_furniture_are_not_claims() -> None:
+    text = (
+        "Military Parade\n\n"
+        "Was Vladimir Putin the victim of a drone assassination attempt?\n\n"
+        "Vladimir Putin at the Kremlin in Moscow, Russia.\n"
+        "Mikhail Klimentyev / AP\n\n"
+        "Most Read from Bloomberg\n\n"
+        "©2023 Bloomberg L.P.\n\n"
+        "Back to top button"
+    )
+    assert claims_of(text) == []
+
+
+def test_nothing_after_a_related_stories_trailer_is_a_claim() -> None:
+    text = (
+        "Russia said it averted an attack by two drones on the Kremlin on Tuesday night.\n\n"
+        "You may also like\n\n"
+        "London: Prince Harry and his wife Meghan have signed off on their royal Instagram account."
+    )
+    assert [claim.text for claim in claims_of(text)] == [
+        "Russia averted an attack by two drones on the Kremlin on Tuesday night"
+    ]
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS.glob("*.txt")), ids=lambda path: path.name[:3])
+def test_uncleaned_seeds_yield_no_claims_from_page_furniture(seed: Path) -> None:
+    text = unicodedata.normalize("NFKC", seed.read_text(encoding="utf-8"))
+    furniture = (
+        "Most Read from", "©2023", "Source by", "Related Articles", "Back to top", "Klimentyev / AP",
+        "Want to get", "We do not spam", "About Author", "The latest news from", "Prince", "Boris Johnson",
+        "Consult our file", "Exit mobile version", "(Updates with",
+    )
+    claims = claims_of(text)
+    assert claims
+    for claim in claims:
+        quote = text[claim.start : claim.end]
+        assert not any(marker in quote for marker in furniture), quote
+        assert claim.text and 0.0 <= claim.checkworthiness <= 1.0
+
+
+def test_extraction_is_fast() -> None:
+    import time
+
+    text = "\n\n".join(
+        unicodedata.normalize("NFKC", path.read_text(encoding="utf-8")) for path in SEEDS.glob("*.txt")
+    )
+    claims_of(text)  # load the model once
+    text = text * 10
+    started = time.perf_counter()
+    spans = split_sentences(text)
+    extract_claims(text, spans)
+    elapsed = time.perf_counter() - started
+    assert len(spans) / elapsed > 500, f"{len(spans) / elapsed:.0f} sentences/s"
