@@ -385,7 +385,13 @@ class Ingester:
                 batch_size=500,
             )
             db["mentions"].insert_all(mention_rows, batch_size=500, ignore=True)
+            # Hand corrections win over the matcher for new passages too (imported here: corrections imports us).
+            from workbench.corrections import apply_corrections
+            from workbench.discrepancies import refresh_discrepancies
+
+            touched |= apply_corrections(self.store, [row["id"] for row in mention_rows])
             refresh_claim_summaries(self.store, touched)
+            refresh_discrepancies(self.store, touched)
         self._known_hashes.add(document.raw_hash)
         for claim_id, claim in matcher_additions:
             self.matcher.add(claim_id, claim.text, claim.claimant, document_id)
@@ -434,4 +440,8 @@ def ingest_paths(
         ingester.ingest_file(path, report)
         if on_file:
             on_file(path)
+    if report.added:
+        from workbench.discrepancies import refresh_contradictions
+
+        refresh_contradictions(store)
     return report

@@ -23,6 +23,7 @@ class Change:
     old_value: str | None
     new_value: str | None
     history_id: int
+    action: str = ""  # for an undo: what was undone (status, note, merge, split, edit)
 
 
 def validate_status(status: str, statuses: Sequence[str] = DEFAULT_STATUSES) -> str:
@@ -95,22 +96,34 @@ def set_note(store: Store, claim_id: str, note: str, *, reviewer: str) -> list[C
     return update_review(store, claim_id, reviewer=reviewer, note=note)
 
 
+# Rows an undo never reverts: undos themselves, and verdicts imported from another reviewer's database.
+NOT_UNDOABLE_ACTIONS = ("undo", "import", "import_agree", "import_conflict")
+CORRECTION_ACTIONS = ("merge", "split", "edit")
+
+
 def undo_last(store: Store, *, reviewer: str) -> Change | None:
-    """Revert this reviewer's most recent status or note change that is not undone yet.
+    """Revert this reviewer's most recent change (status, note, or a merge/split/edit correction) not undone yet.
 
     The revert is itself a history row (action 'undo'); the original row is marked, never deleted.
-    Returns None when there is nothing left to undo.
+    Returns None when there is nothing left to undo; `Change.action` names what was undone.
     """
     with store.write():
         row = store.conn.execute(
-            "SELECT id, claim_id, field, old_value, new_value FROM review_history"
-            " WHERE reviewer = ? AND field IN ('status', 'note') AND undone_by IS NULL AND action != 'undo'"
+            "SELECT id, claim_id, field, old_value, new_value, action FROM review_history"
+            " WHERE reviewer = ? AND undone_by IS NULL"
+            f" AND ((field IN ('status', 'note') AND action NOT IN ({','.join('?' * len(NOT_UNDOABLE_ACTIONS))}))"
+            f" OR action IN ({','.join('?' * len(CORRECTION_ACTIONS))}))"
             " ORDER BY id DESC LIMIT 1",
-            [reviewer],
+            [reviewer, *NOT_UNDOABLE_ACTIONS, *CORRECTION_ACTIONS],
         ).fetchone()
         if row is None:
             return None
-        history_id, claim_id, field_name, old_value, new_value = row
+        history_id, claim_id, field_name, old_value, new_value, action = row
+        if action in CORRECTION_ACTIONS:
+            from workbench.corrections import undo_correction  # corrections builds on this module
+
+            undone = undo_correction(store, history_id, reviewer=reviewer)
+            return Change(undone.claim_id, undone.field, undone.old_value, undone.new_value, undone.history_id, action)
         current_status, current_note = _current_review(store, claim_id)
         current = current_status if field_name == "status" else current_note
         now = utc_now()
@@ -126,7 +139,7 @@ def undo_last(store: Store, *, reviewer: str) -> Change | None:
         )
         undo_id = int(cursor.lastrowid or 0)
         store.conn.execute("UPDATE review_history SET undone_by = ? WHERE id = ?", [undo_id, history_id])
-    return Change(claim_id, field_name, current, restored, undo_id)
+    return Change(claim_id, field_name, current, restored, undo_id, action)
 
 
 def history(store: Store, claim_id: str | None = None, limit: int | None = None) -> list[dict]:

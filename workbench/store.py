@@ -151,6 +151,99 @@ def m002_ui_indexes(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_reviews_status_claim ON reviews (status, claim_id)")
 
 
+@migrations()
+def m003_corrections(db: Database) -> None:
+    # Hand corrections are facts that grouping applies last (workbench/corrections.py). None of these tables has a
+    # foreign key to claims: a claim left without sources is retired (moved to retired_claims with its verdict),
+    # and its facts, flags and conflicts must outlive that so an undo or a regroup can bring it back whole.
+    db["corrections"].create(
+        {
+            "id": int,
+            "kind": str,  # merge | split | edit
+            "claim_id": str,  # merge: the target; split: the new claim; edit: the edited claim
+            "other_claim_id": str,  # merge: the claim folded in; split: the claim the passage left
+            "mention_ids": str,  # JSON list of the mentions the fact is about
+            "field": str,  # edit: text | claimant
+            "old_value": str,
+            "new_value": str,
+            "reviewer": str,
+            "at": str,
+            "history_id": int,
+            "undone_by": int,
+        },
+        pk="id",
+        not_null={"kind", "claim_id", "reviewer", "at"},
+    )
+    db["corrections"].create_index(["claim_id"])
+    db["corrections"].create_index(["history_id"])
+    db["retired_claims"].create(
+        {
+            "id": str,
+            "text": str,
+            "claimant": str,
+            "channel": str,
+            "checkworthiness": float,
+            "sort_key": int,
+            "created_at": str,
+            "status": str,
+            "note": str,
+            "reviewer": str,
+            "reviewed_at": str,
+            "review_updated_at": str,
+            "reason": str,  # merged | no_sources
+            "merged_into": str,
+            "retired_at": str,
+        },
+        pk="id",
+    )
+    db["discrepancies"].create(
+        {
+            "id": int,
+            "claim_id": str,
+            "kind": str,  # number | date | spelling | claimant | hedging
+            "summary": str,
+            "spans": str,  # JSON: [{mention_id, document_id, start, end, text, value}]
+            "detected_at": str,
+        },
+        pk="id",
+        not_null={"claim_id", "kind"},
+    )
+    db["discrepancies"].create_index(["claim_id", "kind"], unique=True)
+    db["discrepancies"].create_index(["kind", "claim_id"])
+    db["contradictions"].create(
+        {
+            "claim_a": str,
+            "claim_b": str,
+            "score": float,
+            "evidence": str,  # JSON: shared words and the negation cue of each side
+            "detected_at": str,
+        },
+        pk=("claim_a", "claim_b"),
+    )
+    db["contradictions"].create_index(["claim_b"])
+    db["review_conflicts"].create(
+        {
+            "id": int,
+            "claim_id": str,
+            "local_status": str,
+            "local_reviewer": str,
+            "other_status": str,
+            "other_reviewer": str,
+            "other_note": str,
+            "source_db": str,
+            "state": str,  # open | resolved
+            "created_at": str,
+            "resolved_status": str,
+            "resolved_by": str,
+            "resolved_at": str,
+        },
+        pk="id",
+        not_null={"claim_id", "state"},
+    )
+    db["review_conflicts"].create_index(["state", "claim_id"])
+    db["review_conflicts"].create_index(["claim_id"])
+
+
 def known_migration_names() -> set[str]:
     return {migration.name for migration in migrations._migrations}
 
