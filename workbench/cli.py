@@ -101,7 +101,9 @@ def run_ingest(store: Store, paths: list[Path], max_bytes: int | None = None) ->
             paths,
             max_bytes=max_bytes or DEFAULT_MAX_BYTES,
             on_total=lambda total: progress.update(task, total=total),
-            on_file=lambda path: progress.update(task, advance=1, description=f"Ingesting {path.name[:40]}"),
+            on_file=lambda path: progress.update(
+                task, advance=1, description=f"Ingesting {escape_markup(path.name[:40])}"
+            ),
         )
 
 
@@ -112,11 +114,11 @@ def print_ingest_report(report: Any) -> None:
     table.add_column("Sentences", justify="right")
     table.add_column("Claims", justify="right")
     for path, sentences, claims in report.added:
-        table.add_row(path, "[green]added[/]", str(sentences), str(claims))
+        table.add_row(escape_markup(path), "[green]added[/]", str(sentences), str(claims))
     for path in report.skipped:
-        table.add_row(path, "[dim]unchanged, skipped[/]", "", "")
+        table.add_row(escape_markup(path), "[dim]unchanged, skipped[/]", "", "")
     for path, reason in report.failed:
-        table.add_row(path, f"[red]failed:[/] {escape_markup(reason)}", "", "")
+        table.add_row(escape_markup(path), f"[red]failed:[/] {escape_markup(reason)}", "", "")
     console.print(table)
     console.print(
         f"{len(report.added)} added, {len(report.skipped)} skipped, {len(report.failed)} failed; "
@@ -210,7 +212,7 @@ def export(
             count = exporter.write_file(
                 store, export_format, output, list(statuses), org=org, force=force, config=config
             )
-            error_console.print(f"Wrote {count} claims to {output}", highlight=False)
+            error_console.print(f"Wrote {count} claims to {escape_markup(str(output))}", highlight=False)
 
 
 def write_export_to_stdout(store: Store, export_format: str, statuses: list[str], org: str | None, config: Any) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -232,15 +233,46 @@ def detect_outlet(raw: str) -> str | None:
     return None
 
 
+def _over_limit(size: int, max_bytes: int) -> FileProblem:
+    return FileProblem(
+        f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.0f} MB limit (raise it with --max-size)"
+    )
+
+
+def _read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """Read at most `max_bytes` of a regular file; pipes, devices and sockets are refused, never read.
+
+    O_NONBLOCK keeps open() from waiting forever for a writer when the path is a FIFO; the checks use fstat on
+    the opened descriptor, so a file swapped for a pipe between listing and reading is still caught.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise FileProblem("is a folder")
+        if not stat.S_ISREG(info.st_mode):
+            raise FileProblem("not a regular file (a pipe, device or socket); not read")
+        if info.st_size > max_bytes:
+            raise _over_limit(info.st_size, max_bytes)
+        chunks: list[bytes] = []
+        remaining = max_bytes + 1  # one byte more than allowed tells a file that grew past the limit
+        while remaining > 0:
+            chunk = os.read(descriptor, min(remaining, 1_048_576))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise _over_limit(len(data), max_bytes)
+    return data
+
+
 def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> DecodedDocument:
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FileProblem(
-                f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.0f} MB limit "
-                "(raise it with --max-size)"
-            )
-        data = path.read_bytes()
+        data = _read_regular_file(path, max_bytes)
     except PermissionError as error:
         raise FileProblem("permission denied") from error
     except IsADirectoryError as error:
