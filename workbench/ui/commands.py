@@ -8,6 +8,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
 from workbench.ui.keys import section_of
+from workbench.ui.screens.help import join_keys
 
 
 class WorkbenchCommands(Provider):
@@ -23,7 +24,7 @@ class WorkbenchCommands(Provider):
             entries.setdefault(binding.id, (binding.description, active.node, binding.action, binding.tooltip))
         commands = []
         for binding_id, (description, node, action, tooltip) in entries.items():
-            keys = " / ".join(dict.fromkeys(keys_by_id[binding_id]))
+            keys = join_keys(keys_by_id[binding_id])
             help_text = f"{section_of(binding_id)} · key {keys}" + (f" · {tooltip}" if tooltip else "")
             commands.append((description, help_text, node, action))
         return commands

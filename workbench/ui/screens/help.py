@@ -47,13 +47,19 @@ def help_rows(app: App, active: Mapping[str, ActiveBinding], extra: Iterable[Bin
     rows = [
         HelpRow(
             section=_section(binding_id),
-            keys=" / ".join(dict.fromkeys(keys_by_id[binding_id])),
-            description=binding.description or ("Command palette" if binding.action == "command_palette" else ""),
+            keys=join_keys(keys_by_id[binding_id]),
+            description="Command palette" if binding.action == "command_palette" else binding.description,
             tooltip=binding.tooltip,
         )
         for binding_id, binding in bindings_by_id.items()
     ]
     return sorted(rows, key=lambda row: order.index(row.section) if row.section in order else len(order))
+
+
+def join_keys(keys: list[str]) -> str:
+    """Letter keys first (what people type), then named keys, without repeats: "j / ↓"."""
+    unique = list(dict.fromkeys(keys))
+    return " / ".join(sorted(unique, key=lambda key: not (len(key) == 1 and key.isascii())))
 
 
 def _section(binding_id: str) -> str:

@@ -192,14 +192,20 @@ class MainScreen(Screen[None]):
         if change is None:
             self.tell(f"Nothing to undo for {self.workbench.reviewer}.", severity="warning")
             return
-        self.view.claim_changed(change.claim_id)
+        undone_action = getattr(change, "action", "") or change.field
+        if undone_action in ("status", "note"):
+            self.view.claim_changed(change.claim_id)
+        else:
+            self.view.reload()  # a merge, split or edit undone: claims may have appeared or gone
         index = self.view.index_of(change.claim_id)
         self.table.rows_changed(index)
         self.refresh_header()
-        if change.field == "status":
+        if undone_action == "status":
             what = f"status back to {self.workbench.config.status(change.new_value or 'unreviewed').label}"
-        else:
+        elif undone_action == "note":
             what = "note restored"
+        else:
+            what = f"{undone_action} reverted"
         where = "" if index is not None else " (the claim is not in the current view)"
         self.tell(f"Undone: {what}{where}.")
 
