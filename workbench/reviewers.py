@@ -145,6 +145,29 @@ def final_claim_ids_for(store: Store, claim_ids: Sequence[str], required_signoff
     }
 
 
+def sign_off(store: Store, claim_id: str, *, reviewer: str) -> bool:
+    """Record that `reviewer` confirms the claim's current verdict (a 'signoff' history row).
+
+    Setting a status a claim already has changes nothing, so a second reviewer agreeing needs this. Returns
+    False when there is no verdict yet or this reviewer's standing verdict already is the current one.
+    """
+    with store.write():
+        row = store.conn.execute("SELECT status FROM reviews WHERE claim_id = ?", [claim_id]).fetchone()
+        if row is None:
+            if not store.conn.execute("SELECT 1 FROM claims WHERE id = ?", [claim_id]).fetchone():
+                raise NotFoundError(f"no claim with id {claim_id!r}")
+            return False
+        current = row[0]
+        if current == UNREVIEWED or latest_verdicts(store, [claim_id]).get(claim_id, {}).get(reviewer) == current:
+            return False
+        store.conn.execute(
+            "INSERT INTO review_history (claim_id, action, field, old_value, new_value, reviewer, at)"
+            " VALUES (?, 'signoff', 'status', ?, ?, ?, ?)",
+            [claim_id, current, current, reviewer, utc_now()],
+        )
+    return True
+
+
 def signoffs(store: Store, claim_id: str) -> dict[str, str]:
     """Who has which standing verdict on one claim (for the detail pane)."""
     return latest_verdicts(store, [claim_id]).get(claim_id, {})
@@ -421,17 +444,8 @@ def resolve_conflict(
         if row["state"] != "open":
             raise InvalidValueError(f"conflict {conflict_id} is already resolved")
         update_review(store, row["claim_id"], reviewer=reviewer, status=status, statuses=statuses, action="resolve")
-        # A verdict equal to the current one writes no row, yet resolving still signs it off for this reviewer.
-        if not store.conn.execute(
-            "SELECT 1 FROM review_history WHERE claim_id = ? AND reviewer = ? AND field = 'status' AND new_value = ?"
-            " AND undone_by IS NULL AND action != 'undo' ORDER BY id DESC LIMIT 1",
-            [row["claim_id"], reviewer, status],
-        ).fetchone():
-            store.conn.execute(
-                "INSERT INTO review_history (claim_id, action, field, old_value, new_value, reviewer, at)"
-                " VALUES (?, 'resolve', 'status', ?, ?, ?, ?)",
-                [row["claim_id"], status, status, reviewer, utc_now()],
-            )
+        # Keeping the current verdict writes no status row; resolving still counts as this reviewer's sign-off.
+        sign_off(store, row["claim_id"], reviewer=reviewer)
         store.conn.execute(
             "UPDATE review_conflicts SET state = 'resolved', resolved_status = ?, resolved_by = ?, resolved_at = ?"
             " WHERE id = ?",

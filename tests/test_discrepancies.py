@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from workbench.corrections import merge_claims, split_mention
+from workbench.discrepancies import (
+    SourceText,
+    claim_discrepancies,
+    contradictions_for,
+    detect_discrepancies,
+    find_contradictions,
+    flagged_claims,
+    name_skeleton,
+    side_by_side,
+)
+from workbench.ingest import ingest_paths
+from workbench.store import Store
+
+
+def source(mention_id: str, sentence: str, claimant: str | None = None, offset: int = 100) -> SourceText:
+    return SourceText(mention_id, f"d-{mention_id}", offset, sentence, claimant)
+
+
+def kinds(found: list) -> set[str]:
+    return {discrepancy.kind for discrepancy in found}
+
+
+def test_numbers_dates_and_hedging_differ_with_spans_as_document_offsets() -> None:
+    first = source("m1", "It took about 12 hours for the Kremlin to comment on May 3.", offset=40)
+    second = source("m2", "It took about 10 hours for the Kremlin to comment on the alleged attack on May 4.", offset=7)
+
+    found = {d.kind: d for d in detect_discrepancies("c1", [first, second])}
+
+    assert set(found) == {"number", "date", "hedging"}
+    assert [(span.mention_id, span.text) for span in found["number"].spans] == [("m1", "12"), ("m2", "10")]
+    number_span = found["number"].spans[0]
+    assert first.sentence[number_span.start - 40 : number_span.end - 40] == "12"
+    assert [span.text for span in found["date"].spans] == ["May 3", "May 4"]
+    assert [(span.mention_id, span.value) for span in found["hedging"].spans] == [("m2", "alleged")]
+    assert "12 vs 10" in found["number"].summary
+
+
+def test_agreeing_sources_are_not_flagged() -> None:
+    first = source("m1", "Two drones were shot down over the Kremlin on Wednesday, said Peskov.", "Dmitry Peskov")
+    second = source("m2", "Russia said two drones were shot down over the Kremlin on Wednesday.", "Peskov")
+    third = source("m3", "A pair of drones was shot down over the Kremlin on Wednesday.", None)
+    assert detect_discrepancies("c1", [first, second, third]) == []
+    assert detect_discrepancies("c1", [first]) == []
+
+
+def test_transliterated_names_are_a_spelling_discrepancy() -> None:
+    assert name_skeleton("Podolyak") == name_skeleton("Podoliak")
+    assert name_skeleton("Nykyforov") == name_skeleton("Nikiforov")
+    assert name_skeleton("Zelenskyy") == name_skeleton("Zelensky")
+    assert name_skeleton("Russia") != name_skeleton("Russian")
+    first = source("m1", "Mykhailo Podolyak, an adviser to President Volodymyr Zelenskyy, denied it.")
+    second = source("m2", "Mykhailo Podoliak, an adviser to Volodymyr Zelensky, said so.")
+
+    found = {d.kind: d for d in detect_discrepancies("c1", [first, second])}
+
+    assert set(found) == {"spelling"}
+    assert {span.text for span in found["spelling"].spans} == {"Podolyak", "Podoliak", "Zelenskyy", "Zelensky"}
+    assert "Podoliak / Podolyak" in found["spelling"].summary
+
+
+def test_different_claimants_are_flagged_but_spelling_variants_of_one_person_are_not() -> None:
+    kremlin = source("m1", "The Kremlin said Putin was not in the building.", "Kremlin")
+    peskov = source("m2", "Putin was not in the Kremlin, Dmitry Peskov said.", "Dmitry Peskov")
+    peskov_short = source("m3", "Putin was not in the Kremlin, Peskov said.", "Peskov")
+
+    found = {d.kind: d for d in detect_discrepancies("c1", [kremlin, peskov, peskov_short])}
+
+    assert "claimant" in found
+    assert "Kremlin vs Dmitry Peskov" in found["claimant"].summary
+    assert "claimant" not in kinds(detect_discrepancies("c1", [peskov, peskov_short]))
+
+
+def mention_with(store: Store, phrase: str) -> tuple[str, str]:
+    rows = store.query(
+        "SELECT m.id, m.claim_id FROM mentions m JOIN sentences s ON s.id = m.sentence_id WHERE s.text LIKE ?",
+        [f"%{phrase}%"],
+    )
+    assert rows, f"no passage in a sentence with {phrase!r}"
+    return rows[0][0], rows[0][1]
+
+
+def group_together(store: Store, first_phrase: str, second_phrase: str) -> str:
+    """The claim holding both passages, merging by hand where the matcher kept them apart."""
+    _, first_claim = mention_with(store, first_phrase)
+    _, second_claim = mention_with(store, second_phrase)
+    if first_claim != second_claim:
+        merge_claims(store, second_claim, first_claim, reviewer="ana")
+    return first_claim
+
+
+def test_seed_spelling_of_the_spokesman_is_flagged_with_spans(seeded_store: Store) -> None:
+    claim_id = group_together(seeded_store, "Serhiy Nykyforov", "Serhiy Nikiforov")
+
+    flags = {d.kind: d for d in claim_discrepancies(seeded_store, claim_id)}
+
+    assert "spelling" in flags
+    spelled = {span.text for span in flags["spelling"].spans}
+    assert {"Nykyforov", "Nikiforov"} <= spelled
+    for span in flags["spelling"].spans:
+        text = seeded_store.query("SELECT text FROM documents WHERE id = ?", [span.document_id])[0][0]
+        assert text[span.start : span.end] == span.text
+
+
+def test_seed_podolyak_podoliak_is_flagged_after_a_hand_merge(seeded_store: Store) -> None:
+    claim_id = group_together(seeded_store, "Mykhailo Podolyak", "Mykhailo Podoliak")
+    flags = {d.kind: d for d in claim_discrepancies(seeded_store, claim_id)}
+    assert {"Podolyak", "Podoliak"} <= {span.text for span in flags["spelling"].spans}
+    assert claim_id in [row["id"] for row in flagged_claims(seeded_store, "spelling")]
+
+
+def test_seed_alleged_attack_hedging_and_the_flagged_filter(seeded_store: Store) -> None:
+    claim_id = group_together(seeded_store, "Putin was not in the Kremlin at the time of the attack", "alleged attack")
+
+    flags = {d.kind: d for d in claim_discrepancies(seeded_store, claim_id)}
+
+    assert "hedging" in flags
+    assert {span.value for span in flags["hedging"].spans} == {"alleged"}
+    flagged = {
+        row[0]
+        for row in seeded_store.query("SELECT id FROM claims c WHERE c.id IN (SELECT claim_id FROM discrepancies)")
+    }
+    assert claim_id in flagged
+    views = side_by_side(seeded_store, claim_id)
+    assert len(views) >= 2
+    hedged = [view for view in views if any(h.kind == "hedging" for h in view.highlights)]
+    assert hedged and all(
+        view.sentence[h.start : h.end].lower() == "alleged"
+        for view in hedged
+        for h in view.highlights
+        if h.kind == "hedging"
+    )
+    assert any(not view.highlights or all(h.kind != "hedging" for h in view.highlights) for view in views)
+
+
+def test_a_new_article_with_another_number_flags_the_claim(seeded_store: Store, tmp_path: Path) -> None:
+    article = tmp_path / "other.txt"
+    article.write_text(
+        "Another report\n\nThere was no explanation for why it took about 10 hours from the time of the alleged"
+        " attack for the Kremlin to comment.\n"
+    )
+    assert ingest_paths(seeded_store, [article]).ok
+    claim_id = group_together(seeded_store, "about 12 hours", "about 10 hours")
+    flags = {d.kind: d for d in claim_discrepancies(seeded_store, claim_id)}
+    assert {span.text for span in flags["number"].spans} == {"12", "10"}
+
+
+def test_flags_follow_corrections(seeded_store: Store) -> None:
+    claim_id = group_together(seeded_store, "Serhiy Nykyforov", "Serhiy Nikiforov")
+    assert claim_discrepancies(seeded_store, claim_id)
+    nikiforov, _ = mention_with(seeded_store, "Serhiy Nikiforov")
+    split_mention(seeded_store, nikiforov, reviewer="ana")
+    assert "spelling" not in kinds(claim_discrepancies(seeded_store, claim_id))
+
+
+def test_statement_and_its_denial_are_contradictions() -> None:
+    claims = [
+        ("a", "Ukraine was behind the attack"),
+        ("b", "Ukraine has nothing to do with the attack"),
+        ("c", "Putin was in the Kremlin"),
+        ("d", "Putin was not in the Kremlin"),
+        ("e", "Putin was in the Kremlin"),  # same polarity as c: no link between them
+        ("f", "The weather was not cold in Helsinki"),
+    ]
+    documents = {"a": {"d1"}, "b": {"d2"}, "c": {"d1"}, "d": {"d2"}, "e": {"d3"}, "f": {"d3"}}
+
+    pairs = {(a, b) for a, b, _, _ in find_contradictions(claims, documents)}
+
+    assert pairs == {("a", "b"), ("c", "d"), ("d", "e")}
+
+
+def test_claims_of_one_document_only_never_contradict_each_other() -> None:
+    claims = [("a", "Ukraine was behind the attack"), ("b", "Ukraine has nothing to do with the attack")]
+    assert find_contradictions(claims, {"a": {"d1"}, "b": {"d1"}}) == []
+
+
+def test_seed_denial_is_linked_to_the_accusation(seeded_store: Store) -> None:
+    denials = {
+        row[0]
+        for row in seeded_store.query(
+            "SELECT m.claim_id FROM mentions m JOIN sentences s ON s.id = m.sentence_id"
+            " WHERE s.text LIKE '%nothing to do%'"
+        )
+    }
+    links = [link for denial in sorted(denials) for link in contradictions_for(seeded_store, denial)]
+    assert links, "a denial should be linked to a claim it contradicts"
+    for link in links:
+        assert any(word in link.other_text.lower() for word in ("blamed", "behind", "accuse")), link.other_text
+        documents = {
+            row[0]
+            for row in seeded_store.query("SELECT document_id FROM mentions WHERE claim_id = ?", [link.other_claim_id])
+        }
+        own = {
+            row[0] for row in seeded_store.query("SELECT document_id FROM mentions WHERE claim_id = ?", [link.claim_id])
+        }
+        assert documents != own or len(documents) > 1
+        assert link.negated_side == link.claim_id
