@@ -86,11 +86,13 @@ def database_files(db_path: Path) -> list[Path]:
 def fingerprint(db_path: Path) -> dict[str, str | None]:
     """Hashes of the database file and its WAL (None when absent): equal fingerprints mean unchanged bytes.
 
-    The -shm index is left out on purpose: SQLite readers may rewrite it, and it holds no data.
+    The -shm index is left out on purpose: SQLite readers may rewrite it, and it holds no data. An empty -wal
+    (a reader may create one) counts as absent: both mean "no pending changes".
     """
     result: dict[str, str | None] = {}
     for path in database_files(db_path)[:2]:
-        result[path.name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+        data = path.read_bytes() if path.exists() else b""
+        result[path.name] = hashlib.sha256(data).hexdigest() if data or path == db_path else None
     return result
 
 
@@ -98,6 +100,17 @@ def read_only_connection(db_path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=15)
     conn.execute("PRAGMA busy_timeout = 15000")
     return conn
+
+
+@contextlib.contextmanager
+def sqlite_connection(db_path: Path, readonly: bool = False) -> Iterator[sqlite3.Connection]:
+    """A plain connection that commits on success and is always closed (sqlite3's own `with` never closes)."""
+    conn = read_only_connection(db_path) if readonly else sqlite3.connect(db_path, timeout=15)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
 
 
 def query_one(db_path: Path, sql: str, params: tuple = ()) -> object:

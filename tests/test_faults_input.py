@@ -10,7 +10,6 @@ import json
 import os
 import random
 import shutil
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -26,6 +25,7 @@ from processes import (
     error_lines,
     query_one,
     run_workbench,
+    sqlite_connection,
     workbench_command,
 )
 
@@ -38,7 +38,7 @@ MEGABYTE = 1_048_576
 
 
 def stored_file_names(db_path: Path) -> set[str]:
-    with sqlite3.connect(db_path) as conn:
+    with sqlite_connection(db_path) as conn:
         return {row[0] for row in conn.execute("SELECT file_name FROM documents")}
 
 
@@ -151,7 +151,7 @@ def test_latin1_and_windows1252_are_decoded_not_rejected(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert_no_traceback(result)
     assert error_lines(result) == []
-    with sqlite3.connect(db_path) as conn:
+    with sqlite_connection(db_path) as conn:
         texts = {row[0]: row[1] for row in conn.execute("SELECT file_name, text FROM documents")}
     assert "Le préfet a déclaré mardi que 1 200 électeurs étaient inscrits à Besançon." in texts["latin1.txt"]
     assert "\u201cwe will spend 5\u20ac more\u201d \u2014 a 12% rise" in texts["cp1252.md"]

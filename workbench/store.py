@@ -334,15 +334,18 @@ def _inspect_existing(path: Path) -> None:
     """Refuse foreign, damaged or newer files before any write (WAL or migrations would change their bytes)."""
     try:
         with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+            header = handle.read(100)
     except OSError as error:
         raise DatabaseError(f"{path}: cannot read the database file ({error.strerror})") from error
     if not header:
         return
-    if header != SQLITE_HEADER:
+    if header[: len(SQLITE_HEADER)] != SQLITE_HEADER:
         raise DatabaseError(f"{path} is not an SQLite database; refusing to open it")
+    # A WAL-mode file (header byte 18 == 2) with no -wal beside it holds all of its data; reading it as immutable
+    # then leaves no new -wal/-shm files next to a file we may be about to refuse.
+    wal_mode_without_wal = header[18:19] == b"\x02" and not path.with_name(path.name + "-wal").exists()
     try:
-        uri = f"{path.resolve().as_uri()}?mode=ro"
+        uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if wal_mode_without_wal else "")
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
