@@ -40,8 +40,9 @@ MIN_PREDICATE_AGREEMENT = 0.2
 WEAK_PREDICATE_FACTOR = 0.75
 SAME_CLAIMANT_BONUS = 0.12
 DIFFERENT_CLAIMANT_PENALTY = 0.08
-MAX_CANDIDATES = 40
-MAX_POSTING = 400
+MAX_CANDIDATES = 25
+MAX_POSTING = 250
+CANDIDATE_SHARE_CUTOFF = 0.4
 # Postings are consulted for at most this many of a query's rarest keys.
 MAX_BLOCKING_KEYS = 8
 
@@ -247,9 +248,10 @@ class ClaimMatcher:
         if not query.keys or not self._mentions:
             return None
         best_by_claim: dict[str, float] = {}
+        idf_cache: dict[str, float] = {}  # idf changes only on add(): compute each key once per query
         for position in self._candidates(query):
             mention = self._mentions[position]
-            score = self._similarity(query, mention.features)
+            score = self._similarity(query, mention.features, idf_cache)
             if score > best_by_claim.get(mention.claim_id, -1.0):
                 best_by_claim[mention.claim_id] = score
         best: tuple[str, float] | None = None
@@ -265,7 +267,7 @@ class ClaimMatcher:
     def similarity(self, first: str, second: str, first_claimant: str | None = None,
                    second_claimant: str | None = None) -> float:
         """The match score of two claim texts under the current idf statistics (for tests and tuning)."""
-        return self._similarity(_features(first, first_claimant), _features(second, second_claimant))
+        return self._similarity(_features(first, first_claimant), _features(second, second_claimant), {})
 
     def _idf(self, key: str) -> float:
         return math.log((len(self._mentions) + 2) / (self._document_frequency.get(key, 0) + 1)) + 1.0
@@ -280,29 +282,38 @@ class ClaimMatcher:
             weight = self._idf(key)
             for position in self._postings[key]:
                 shared[position] += weight
-        return [position for position, _ in shared.most_common(self.max_candidates)]
+        ranked = shared.most_common(self.max_candidates)
+        if not ranked:
+            return []
+        # Candidates sharing far less rare vocabulary than the best one cannot outscore it: skip their scoring.
+        cutoff = ranked[0][1] * CANDIDATE_SHARE_CUTOFF
+        return [position for position, shared_weight in ranked if shared_weight >= cutoff]
 
-    def _similarity(self, query: _Features, other: _Features) -> float:
+    def _similarity(self, query: _Features, other: _Features, idf_cache: dict[str, float]) -> float:
         if query.numbers and other.numbers and not (query.numbers & other.numbers):
             return 0.0  # "May 9" vs "May 3", "12 hours" vs "14 months": different facts
         common = query.keys & other.keys
         if not common:
             return 0.0
         entities = query.entities | other.entities
+        weights: dict[str, float] = {}
+        for key in query.keys | other.keys:
+            idf = idf_cache.get(key)
+            if idf is None:
+                idf = idf_cache[key] = self._idf(key)
+            weights[key] = idf * ENTITY_WEIGHT if key in entities or key in _PLACES else idf
+        weight = weights.__getitem__
 
-        def weight(key: str) -> float:
-            return self._idf(key) * (ENTITY_WEIGHT if key in entities or key[0] == "=" and key in _PLACES else 1.0)
-
-        shared = sum(weight(key) for key in common)
-        query_weight = sum(weight(key) for key in query.keys)
-        other_weight = sum(weight(key) for key in other.keys)
+        shared = sum(map(weight, common))
+        query_weight = sum(map(weight, query.keys))
+        other_weight = sum(map(weight, other.keys))
         dice = 2.0 * shared / (query_weight + other_weight)
         # What is said about the entities must agree too, not only who and where: Dice over the other keys.
         query_predicates = query.keys - entities
         other_predicates = other.keys - entities
-        predicate_total = sum(weight(key) for key in query_predicates) + sum(weight(key) for key in other_predicates)
+        predicate_total = sum(map(weight, query_predicates)) + sum(map(weight, other_predicates))
         predicate_dice = (
-            2.0 * sum(weight(key) for key in query_predicates & other_predicates) / predicate_total
+            2.0 * sum(map(weight, query_predicates & other_predicates)) / predicate_total
             if predicate_total
             else 0.0
         )

@@ -134,8 +134,12 @@ def extract_claims(text: str, sentences: list[SentenceSpan]) -> list[ExtractedCl
             )
     # The model saw whole sentences in training, so the sentence is scored as well as the bare statement; the
     # higher of the two counts (reporting verbs and numbers in the frame are evidence of a factual claim).
-    claim_scores = score_sentences([candidate.text for candidate in candidates]) if candidates else []
+    # Unframed sentences are scored once (their claim text is the sentence, bar punctuation).
     sentence_scores = score_sentences([candidate.sentence_text for candidate in candidates]) if candidates else []
+    framed = [index for index, candidate in enumerate(candidates) if candidate.attributed or candidate.channel]
+    claim_scores = list(sentence_scores)
+    for index, score in zip(framed, score_sentences([candidates[i].text for i in framed]), strict=True):
+        claim_scores[index] = score
     claims: list[ExtractedClaim] = []
     for candidate, claim_score, sentence_score in zip(candidates, claim_scores, sentence_scores, strict=True):
         score = max(claim_score, sentence_score)

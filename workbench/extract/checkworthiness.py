@@ -120,25 +120,32 @@ class _TfidfBlock:
 
     analyzer: str
     ngram_range: tuple[int, int]
-    index: dict[str, int]
-    weighted_idf: np.ndarray  # idf * coefficient, per term
-    idf: np.ndarray
+    # term -> (idf * coefficient, idf); plain floats in one dict: a sentence has only a few hundred n-grams, where
+    # dict lookups beat building numpy arrays.
+    terms: dict[str, tuple[float, float]]
 
     def score(self, sentence: str) -> float:
+        """This block's contribution to the decision function: coef . l2_normalise(sublinear_tf * idf)."""
         grams = (
             word_ngrams(sentence, self.ngram_range)
             if self.analyzer == "word"
             else char_wb_ngrams(sentence, self.ngram_range)
         )
-        counts = Counter(gram for gram in grams if gram in self.index)
-        if not counts:
+        terms = self.terms
+        dot = 0.0
+        squared_norm = 0.0
+        log = math.log
+        for gram, count in Counter(grams).items():
+            weights = terms.get(gram)
+            if weights is None:
+                continue
+            term_frequency = 1.0 + log(count) if count > 1 else 1.0
+            dot += term_frequency * weights[0]
+            value = term_frequency * weights[1]
+            squared_norm += value * value
+        if squared_norm == 0.0:
             return 0.0
-        columns = np.fromiter((self.index[gram] for gram in counts), dtype=np.int64, count=len(counts))
-        term_frequency = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-        norm = float(np.sqrt(np.sum((term_frequency * self.idf[columns]) ** 2)))
-        if norm == 0.0:
-            return 0.0
-        return float(np.dot(term_frequency, self.weighted_idf[columns])) / norm
+        return dot / math.sqrt(squared_norm)
 
 
 class CheckworthinessModel:
@@ -155,13 +162,12 @@ class CheckworthinessModel:
             idf = np.log((1.0 + document_count) / (1.0 + document_frequency)) + 1.0
             coefficients = np.asarray(block["coefficients"], dtype=np.float64)
             vocabulary: list[str] = block["vocabulary"]
+            weighted = (idf * coefficients).tolist()
             self.blocks.append(
                 _TfidfBlock(
                     analyzer=block["analyzer"],
                     ngram_range=(int(block["ngram_range"][0]), int(block["ngram_range"][1])),
-                    index={term: position for position, term in enumerate(vocabulary)},
-                    weighted_idf=idf * coefficients,
-                    idf=idf,
+                    terms=dict(zip(vocabulary, zip(weighted, idf.tolist(), strict=True), strict=True)),
                 )
             )
         self.hand_coefficients = np.asarray(payload["hand_coefficients"], dtype=np.float64)
