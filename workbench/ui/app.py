@@ -19,7 +19,7 @@ from workbench.ui.screens.main import POLL_SECONDS, MainScreen
 
 
 class WorkbenchApp(App[None]):
-    CSS_PATH = "workbench.tcss"
+    CSS_PATH = Path(__file__).with_name("workbench.tcss")  # absolute, so subclasses elsewhere find it too
     TITLE = "workbench"
     BINDINGS = APP_BINDINGS
     COMMANDS = App.COMMANDS | {WorkbenchCommands}

@@ -19,6 +19,7 @@ from textual.dom import DOMNode
 
 from workbench.config import Config, StatusDef
 from workbench.errors import InvalidValueError
+from workbench.models import UNREVIEWED
 
 # Sections of the help screen, by binding id prefix, in the order they are shown.
 SECTIONS: dict[str, str] = {
@@ -89,9 +90,11 @@ def status_bindings(statuses: Iterable[StatusDef]) -> list[Binding]:
             status.key,
             f"set_status({status.name!r})",
             status.label,
+            # Back to unreviewed is rare and listed in help: the footer keeps its room for the verdicts.
+            show=status.name != UNREVIEWED,
             key_display="⌫" if status.key == "backspace" else None,
             id=f"status.{status.name}",
-            tooltip=f"Mark the selected claim {status.label} and move to the next one",
+            tooltip=f"Store {status.label} for the selected claim, then go to the next",
         )
         for status in statuses
         if status.key

@@ -82,9 +82,9 @@ class HelpScreen(ModalScreen[None]):
 
     def _table(self) -> Table:
         table = Table(title="Keys", box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
-        table.add_column("keys", style="bold", no_wrap=True)
-        table.add_column("what", ratio=1)
-        table.add_column("more", style="dim", ratio=2)
+        table.add_column("keys", style="bold", no_wrap=True, min_width=14)
+        table.add_column("what", no_wrap=True, min_width=20)
+        table.add_column("more", style="dim", ratio=1)
         current_section = None
         for row in self.rows:
             if row.section != current_section:

@@ -51,6 +51,7 @@ class MainScreen(Screen[None]):
         self.view = ClaimsView(store)
         self._data_version = store.data_version()
         self._search_timer: Timer | None = None
+        self._detail_claim: str | None = None
 
     @property
     def workbench(self) -> WorkbenchApp:
@@ -77,8 +78,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.table.focus()
-        self.table.rows_changed(0)
-        self.refresh_header()
+        self.show_all(0)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self.poll_for_changes)
 
@@ -102,18 +102,28 @@ class MainScreen(Screen[None]):
         )
 
     def refresh_detail(self) -> None:
+        """Re-read the selected claim's detail from disk and show it."""
         row = self.table.current_row
+        self._detail_claim = row.id if row else None
         self.query_one("#detail", DetailPane).show(self.view.detail(row.id) if row else None)
 
     @on(ClaimsTable.CursorMoved)
     def on_cursor_moved(self, event: ClaimsTable.CursorMoved) -> None:
+        # Actions that change data refresh the detail themselves, in the same frame as the table; this covers
+        # plain movement (keys, mouse) and skips a second re-layout for the same claim.
+        if event.claim_id != self._detail_claim:
+            self.refresh_detail()
+
+    def show_all(self, cursor: int | None = None) -> None:
+        """Redraw table rows, header and detail after the data changed, selecting `cursor` (default: same)."""
+        self.table.rows_changed(cursor)
+        self.refresh_header()
         self.refresh_detail()
 
     def show_changed(self, claim_id: str, cursor: int | None = None) -> None:
         """After our own change to `claim_id`: fix the view's membership, redraw rows, header and detail."""
         self.view.claim_changed(claim_id)
-        self.table.rows_changed(cursor)
-        self.refresh_header()
+        self.show_all(cursor)
 
     def reload_from_disk(self) -> None:
         """Re-read everything (another process changed the file), keeping the selected claim if still shown."""
@@ -123,8 +133,7 @@ class MainScreen(Screen[None]):
         if selected is not None:
             found = self.view.index_of(selected.id)
             cursor = found if found is not None else cursor
-        self.table.rows_changed(cursor)
-        self.refresh_header()
+        self.show_all(cursor)
 
     def poll_for_changes(self) -> None:
         version = self.store.data_version()
@@ -159,8 +168,7 @@ class MainScreen(Screen[None]):
         # Move on to the next claim: one down, unless the claim just left the view (a status filter), in which
         # case the next claim has already moved up into this position.
         still_here = self.view.claim_id_at(cursor) == row.id
-        self.table.rows_changed(cursor + 1 if still_here else cursor)
-        self.refresh_header()
+        self.show_all(cursor + 1 if still_here else cursor)
 
     def action_edit_note(self) -> None:
         row = self.table.current_row
@@ -198,8 +206,7 @@ class MainScreen(Screen[None]):
         else:
             self.view.reload()  # a merge, split or edit undone: claims may have appeared or gone
         index = self.view.index_of(change.claim_id)
-        self.table.rows_changed(index)
-        self.refresh_header()
+        self.show_all(index)
         if undone_action == "status":
             what = f"status back to {self.workbench.config.status(change.new_value or 'unreviewed').label}"
         elif undone_action == "note":
@@ -236,8 +243,7 @@ class MainScreen(Screen[None]):
         selected = self.table.current_row
         self.view.reload()
         index = self.view.index_of(selected.id) if selected else None
-        self.table.rows_changed(index if index is not None else 0)
-        self.refresh_header()
+        self.show_all(index if index is not None else 0)
 
     def action_cycle_filter(self) -> None:
         names = [claim_filter.name for claim_filter in self.filters]

@@ -7,6 +7,7 @@ from a small page cache), and the first line is a fixed column header.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ CLAIMANT_WIDTH = 18
 SOURCES_WIDTH = 3
 SCORE_WIDTH = 4
 BADGE_MAX_WIDTH = 12
+STRIP_CACHE_SIZE = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,9 @@ class ClaimsTable(ScrollView, can_focus=True):
         self._badge_width = min(max((len(look.label) for look in looks.values()), default=8), BADGE_MAX_WIDTH) + 2
         self._cursor = 0
         self._announced: tuple[int, str | None] | None = None
+        # Drawn rows by (row values, width, cursor style): a repaint reuses them, and any change to a row's data
+        # gives a new key, so a stale strip is never shown.
+        self._strips: OrderedDict[tuple[ClaimRow, int, str], Strip] = OrderedDict()
         self.empty_message = "No claims in this view."
 
     # -- state ----------------------------------------------------------------------------------------------
@@ -124,9 +129,14 @@ class ClaimsTable(ScrollView, can_focus=True):
 
     def move_cursor(self, index: int, *, announce_always: bool = False) -> None:
         count = self._view.count
+        previous = self._cursor
         self._cursor = min(max(index, 0), max(count - 1, 0))
+        top = round(self.scroll_y)
         self._scroll_cursor_into_view()
-        self.refresh()
+        if round(self.scroll_y) == top:
+            # Only the two cursor lines changed; a scroll repaints everything by itself.
+            self.refresh_line(previous + HEADER_LINES)
+            self.refresh_line(self._cursor + HEADER_LINES)
         claim_id = self._view.claim_id_at(self._cursor) if count else None
         announcement = (self._cursor, claim_id)
         if announce_always or announcement != self._announced:
@@ -180,10 +190,14 @@ class ClaimsTable(ScrollView, can_focus=True):
         self._scroll_cursor_into_view()
 
     def on_focus(self) -> None:
-        self.refresh()
+        self.refresh_line(self._cursor + HEADER_LINES)
 
     def on_blur(self) -> None:
-        self.refresh()
+        self.refresh_line(self._cursor + HEADER_LINES)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # a theme change recolours everything
 
     def _column_widths(self, width: int) -> tuple[int, int, int]:
         """(text, claimant, score) widths: the claim text takes what the fixed columns leave."""
@@ -208,11 +222,18 @@ class ClaimsTable(ScrollView, can_focus=True):
         row = self._view.row(index)
         if row is None:
             return Strip.blank(width, base)
+        cursor_class = ""
         if index == self._cursor:
             # The cursor colours are the row's base, so a status badge keeps its own colours on top of them.
             cursor_class = "claims-table--cursor" if self.has_focus else "claims-table--cursor-blurred"
             base = base + self.get_component_rich_style(cursor_class)
-        return self._row_strip(row, width, base)
+        key = (row, width, cursor_class)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._row_strip(row, width, base)
+            if len(self._strips) > STRIP_CACHE_SIZE:
+                self._strips.popitem(last=False)
+        return strip
 
     def _cells_to_strip(self, cells: list[Text], width: int, base: Style) -> Strip:
         line = Text(" ", no_wrap=True, end="")

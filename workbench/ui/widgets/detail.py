@@ -50,11 +50,12 @@ class ClaimSection(Static):
         if detail.reviewer:
             body.append(f"  by {detail.reviewer}", style="dim")
         if detail.reviewed_at:
-            body.append(f" at {detail.reviewed_at.replace('T', ' ').removesuffix('Z')}", style="dim")
+            body.append(f" at {detail.reviewed_at.replace('T', ' ')[:16]} UTC", style="dim")
         body.append("\nSources   ", style="dim")
         body.append(f"{claim.source_count} passage{'s' if claim.source_count != 1 else ''}")
         body.append(f" in {claim.document_count} article{'s' if claim.document_count != 1 else ''}")
-        body.append(f"   check-worthiness {claim.checkworthiness:.2f}", style="dim")
+        body.append("\nScore     ", style="dim")
+        body.append(f"check-worthiness {claim.checkworthiness:.2f}")
         body.append(f"\nId        {claim.id}", style="dim")
         body.append("\n\nNote", style="bold")
         body.append("\n")

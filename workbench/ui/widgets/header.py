@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from workbench.claims_view import Progress
 
@@ -22,13 +22,25 @@ class HeaderState:
     read_only: bool = False
 
 
-class StatusHeader(Static):
+class StatusHeader(Widget):
+    """One fixed line. Not a Static: a new text only repaints this line, it never re-lays out the screen."""
+
     DEFAULT_CSS = """
-    StatusHeader { dock: top; height: 1; background: $panel; color: $text; }
+    StatusHeader { dock: top; height: 1; width: 1fr; background: $panel; color: $text; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.content = Text()
+
     def show_state(self, state: HeaderState) -> None:
-        self.update(header_text(state))
+        text = header_text(state)
+        if text != self.content:
+            self.content = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self.content
 
 
 def header_text(state: HeaderState) -> Text:
