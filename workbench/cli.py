@@ -253,6 +253,7 @@ def status(db_path: Path) -> None:
             label = f"[{definition.color}]{escape_markup(definition.label)}[/]"
             table.add_row(label, name, str(count), share)
         console.print(table)
+        print_final_counts(store, config.required_signoffs)
         documents = Table(title="Documents")
         documents.add_column("File", overflow="fold")
         documents.add_column("Title", overflow="fold")
@@ -297,7 +298,12 @@ def set_command(claim_id: str, new_status: str | None, note: str | None, reviewe
         changes = update_review(
             store, claim_id, reviewer=who, status=new_status, note=note, statuses=config.status_names
         )
-    if not changes:
+        # With two sign-offs required, setting the verdict a claim already has is this reviewer agreeing to it.
+        signed = bool(new_status and not changes and config.required_signoffs > 1)
+        signed = signed and sign_off_verdict(store, claim_id, who)
+    if signed:
+        click.echo(f"{claim_id}: {who} signed off the verdict {new_status!r}")
+    elif not changes:
         click.echo(f"{claim_id}: nothing changed (already so)")
     for change in changes:
         click.echo(
@@ -326,6 +332,357 @@ def score(threshold: float | None) -> None:
     sentences = [line for line in lines if line.strip()]
     for value, sentence in zip(score_sentences(sentences), sentences, strict=True):
         click.echo(f"{value:.4f}\t{sentence}")
+
+
+def print_final_counts(store: Store, required_signoffs: int) -> None:
+    from workbench.reviewers import final_counts
+
+    final, reviewed = final_counts(store, required_signoffs)
+    rule = "two reviewers agree" if required_signoffs > 1 else "one reviewer's verdict"
+    console.print(f"Final: {final} of {reviewed} reviewed claims ({rule})", highlight=False)
+
+
+def sign_off_verdict(store: Store, claim_id: str, reviewer: str) -> bool:
+    from workbench.reviewers import sign_off
+
+    return sign_off(store, claim_id, reviewer=reviewer)
+
+
+def configured_reviewer(db_path: Path, reviewer: str | None) -> str:
+    from workbench.config import load_config
+
+    return reviewer or load_config(db_path).reviewer or default_reviewer()
+
+
+def short(text: str | None, width: int = 70) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@cli.command()
+@click.argument("claim_id", required=False)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show only the oldest N entries.")
+@db_option
+def history(claim_id: str | None, limit: int | None, db_path: Path) -> None:
+    """Print the audit trail: who changed what, from what to what, and when (all claims, or one).
+
+    Nothing is ever deleted from it: undone changes stay, marked with the undo that reverted them.
+    """
+    from workbench.corrections import claim_history
+    from workbench.errors import NotFoundError
+
+    with open_store(db_path, readonly=True) as store:
+        if claim_id is not None and not _claim_known(store, claim_id):
+            raise NotFoundError(f"no claim with id {claim_id!r}")
+        rows = claim_history(store, claim_id, limit)
+    table = Table(title=f"History of {claim_id}" if claim_id else "History")
+    table.add_column("#", justify="right")
+    table.add_column("When")
+    table.add_column("Who")
+    if claim_id is None:
+        table.add_column("Claim")
+    table.add_column("Action")
+    table.add_column("Field")
+    table.add_column("From → to", overflow="fold")
+    for row in rows:
+        change = f"{escape_markup(short(row['old_value'], 40))} → {escape_markup(short(row['new_value'], 40))}"
+        action = row["action"] + (f" [dim](undone by #{row['undone_by']})[/]" if row["undone_by"] else "")
+        cells = [str(row["id"]), row["at"], escape_markup(row["reviewer"] or "")]
+        if claim_id is None:
+            cells.append(row["claim_id"])
+        table.add_row(*cells, action, row["field"] or "", change)
+    console.print(table)
+    if not rows:
+        console.print("No changes recorded yet.")
+
+
+def _claim_known(store: Store, claim_id: str) -> bool:
+    query = "SELECT 1 FROM claims WHERE id = ? UNION ALL SELECT 1 FROM retired_claims WHERE id = ?"
+    return store.conn.execute(query, [claim_id, claim_id]).fetchone() is not None
+
+
+@cli.command(name="merge")
+@click.argument("other_db", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def merge_command(other_db: Path, db_path: Path) -> None:
+    """Bring in another reviewer's verdicts from OTHER_DB (same articles); OTHER_DB is only read.
+
+    Claims are matched by id, else by source spans. Where only they reviewed, their verdict is taken; where
+    both reviewed and differ, yours stays and the disagreement is listed (see `workbench conflicts`).
+    """
+    from workbench.reviewers import merge_reviews
+
+    with open_store(db_path, create=False) as store:
+        report = merge_reviews(store, other_db)
+    table = Table(title=f"Merged verdicts from {other_db}")
+    for column in ("Outcome", "Claim", "Matched by", "Yours", "Theirs", "Reviewer", "Claim text"):
+        table.add_column(column, overflow="fold")
+    styles = {"imported": "green", "conflict": "red", "agreed": "cyan", "already": "dim", "unmatched": "yellow"}
+    for row in report.rows:
+        table.add_row(
+            f"[{styles[row.outcome]}]{row.outcome}[/]",
+            row.claim_id or row.other_claim_id,
+            row.matched_by,
+            row.local_status or "",
+            row.other_status,
+            escape_markup(row.other_reviewer),
+            escape_markup(short(row.text, 60)),
+        )
+    console.print(table)
+    counts = ", ".join(f"{report.count(name)} {name}" for name in styles)
+    console.print(f"{counts}. Your verdicts were never overwritten.", highlight=False)
+
+
+@cli.command()
+@click.option("--resolve", "conflict_id", type=int, default=None, help="Settle this conflict (with --status).")
+@click.option("--status", "new_status", default=None, help="The verdict that settles the conflict.")
+@click.option("--all", "show_all", is_flag=True, help="List resolved conflicts too.")
+@reviewer_option
+@db_option
+def conflicts(
+    conflict_id: int | None, new_status: str | None, show_all: bool, reviewer: str | None, db_path: Path
+) -> None:
+    """List disagreements between your verdicts and merged ones, or settle one with --resolve ID --status S."""
+    from workbench.config import load_config
+    from workbench.reviewers import list_conflicts, resolve_conflict
+
+    config = load_config(db_path)
+    if conflict_id is not None:
+        if new_status is None:
+            raise click.UsageError("--resolve needs --status")
+        who = reviewer or config.reviewer or default_reviewer()
+        with open_store(db_path, create=False) as store:
+            resolved = resolve_conflict(store, conflict_id, new_status, reviewer=who, statuses=config.status_names)
+        click.echo(f"conflict {resolved.id} on {resolved.claim_id}: resolved as {resolved.resolved_status!r} by {who}")
+        return
+    with open_store(db_path, readonly=True) as store:
+        rows = list_conflicts(store, state=None if show_all else "open")
+        texts = {row[0]: row[1] for row in store.conn.execute("SELECT id, text FROM claims")}
+    table = Table(title="Reviewer conflicts" + ("" if show_all else " (open)"))
+    for column in ("#", "Claim", "Yours", "Theirs", "Their reviewer", "State", "Claim text"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        state = row.state if row.state == "open" else f"{row.state}: {row.resolved_status} ({row.resolved_by})"
+        table.add_row(
+            str(row.id),
+            row.claim_id,
+            f"{row.local_status} ({row.local_reviewer or '?'})",
+            row.other_status,
+            escape_markup(row.other_reviewer),
+            escape_markup(state),
+            escape_markup(short(texts.get(row.claim_id), 60)),
+        )
+    console.print(table)
+
+
+@cli.command(name="agreement")
+@db_option
+def agreement_command(db_path: Path) -> None:
+    """Print verdict counts per status for each reviewer, and Cohen's kappa between each pair of reviewers.
+
+    A reviewer's verdict is their latest status on a claim that they have not undone; kappa is computed over
+    the claims both reviewers gave a verdict on.
+    """
+    from workbench.config import load_config
+    from workbench.export import ordered_statuses
+    from workbench.models import UNREVIEWED
+    from workbench.reviewers import agreement
+
+    config = load_config(db_path)
+    with open_store(db_path, readonly=True) as store:
+        report = agreement(store)
+    reviewers = sorted(report.per_reviewer)
+    used = {status for counts in report.per_reviewer.values() for status in counts}
+    counts = Table(title="Verdicts per reviewer")
+    counts.add_column("Status")
+    for reviewer in reviewers:
+        counts.add_column(escape_markup(reviewer), justify="right")
+    for name in ordered_statuses(config, used):
+        if name == UNREVIEWED:
+            continue
+        counts.add_row(name, *(str(report.per_reviewer[reviewer].get(name, 0)) for reviewer in reviewers))
+    console.print(counts)
+    pairs = Table(title="Agreement between reviewers")
+    for column in ("Reviewer", "Reviewer", "Both reviewed", "Agreed", "Cohen's kappa"):
+        pairs.add_column(column, justify="right" if column not in ("Reviewer",) else "left")
+    for pair in report.pairs:
+        kappa = "n/a" if pair.kappa is None else f"{pair.kappa:.3f}"
+        pairs.add_row(
+            escape_markup(pair.first), escape_markup(pair.second), str(pair.both_reviewed), str(pair.agreed), kappa
+        )
+    console.print(pairs)
+    if not report.pairs:
+        console.print("Fewer than two reviewers have verdicts: nothing to compare.")
+
+
+@cli.command(name="regroup")
+@db_option
+def regroup_command(db_path: Path) -> None:
+    """Group every source passage again from scratch, keeping claim ids, then re-apply hand corrections.
+
+    Claims left without passages are retired with their verdicts (kept, listed below), never deleted.
+    """
+    from workbench.corrections import regroup
+
+    with open_store(db_path, create=False) as store:
+        report = regroup(store)
+    console.print(
+        f"{report.mentions} passages in {report.groups} groups; {report.kept_ids} kept their claim id, "
+        f"{len(report.new_claims)} new claims, {len(report.retired_claims)} retired, "
+        f"{report.moved_mentions} passages moved; {report.corrections_applied} hand corrections applied",
+        highlight=False,
+    )
+    for claim_id, verdict in report.retired_with_verdict:
+        console.print(f"retired with a verdict: {claim_id} ({verdict})", highlight=False)
+
+
+@cli.command(name="discrepancies")
+@click.option("--contradictions", "show_contradictions", is_flag=True, help="List contradicting claim pairs instead.")
+@click.option(
+    "--kind",
+    type=click.Choice(["number", "date", "spelling", "claimant", "hedging"]),
+    default=None,
+    help="Only this kind of discrepancy.",
+)
+@db_option
+def discrepancies_command(show_contradictions: bool, kind: str | None, db_path: Path) -> None:
+    """List claims whose sources disagree (numbers, dates, spellings, claimants, hedging), with the differing spans.
+
+    With --contradictions: pairs of claims from different documents where one negates the other.
+    """
+    from workbench import discrepancies
+
+    with open_store(db_path, readonly=True) as store:
+        if show_contradictions:
+            table = Table(title="Contradicting claims")
+            for column in ("Score", "Claim", "Text", "Claim", "Text", "Shared words"):
+                table.add_column(column, overflow="fold")
+            for row in discrepancies.all_contradictions(store):
+                table.add_row(
+                    f"{row['score']:.2f}",
+                    row["claim_a"],
+                    escape_markup(short(row["text_a"], 60)),
+                    row["claim_b"],
+                    escape_markup(short(row["text_b"], 60)),
+                    ", ".join(row["evidence"].get("shared", [])),
+                )
+            console.print(table)
+            return
+        flagged = discrepancies.flagged_claims(store, kind)
+        table = Table(title=f"Claims whose sources disagree ({len(flagged)})", show_lines=True)
+        for column in ("Claim", "Text", "Kind", "Differing spans (document: text @ offset)"):
+            table.add_column(column, overflow="fold")
+        for claim in flagged:
+            for found in discrepancies.claim_discrepancies(store, claim["id"]):
+                if kind is not None and found.kind != kind:
+                    continue
+                spans = "\n".join(
+                    f"{_document_name(store, span.document_id)}: {escape_markup(span.text)!s} @ {span.start}"
+                    for span in found.spans
+                )
+                table.add_row(claim["id"], escape_markup(short(claim["text"], 60)), found.kind, spans)
+        console.print(table)
+
+
+def _document_name(store: Store, document_id: str) -> str:
+    row = store.conn.execute("SELECT file_name FROM documents WHERE id = ?", [document_id]).fetchone()
+    return escape_markup(row[0]) if row else document_id
+
+
+@cli.group()
+def correct() -> None:
+    """Fix the machine's grouping by hand: merge claims, split a passage off, edit wording or claimant.
+
+    Every correction is stored, shows in `workbench history`, can be undone (`workbench undo`) and survives
+    re-ingest and `workbench regroup`.
+    """
+
+
+@correct.command(name="merge")
+@click.argument("source_claim")
+@click.argument("target_claim")
+@reviewer_option
+@db_option
+def correct_merge(source_claim: str, target_claim: str, reviewer: str | None, db_path: Path) -> None:
+    """Fold SOURCE_CLAIM's passages into TARGET_CLAIM (SOURCE_CLAIM and its verdict are retired, not deleted)."""
+    from workbench.corrections import merge_claims
+
+    with open_store(db_path, create=False) as store:
+        result = merge_claims(store, source_claim, target_claim, reviewer=configured_reviewer(db_path, reviewer))
+    click.echo(result.description)
+
+
+@correct.command(name="split")
+@click.argument("mention_id")
+@reviewer_option
+@db_option
+def correct_split(mention_id: str, reviewer: str | None, db_path: Path) -> None:
+    """Take source passage MENTION_ID out of its claim into a claim of its own (see `correct sources`)."""
+    from workbench.corrections import split_mention
+
+    with open_store(db_path, create=False) as store:
+        result = split_mention(store, mention_id, reviewer=configured_reviewer(db_path, reviewer))
+    click.echo(result.description)
+
+
+@correct.command(name="edit")
+@click.argument("claim_id")
+@click.option("--text", default=None, help="New wording of the claim.")
+@click.option("--claimant", default=None, help='New claimant ("" clears it).')
+@reviewer_option
+@db_option
+def correct_edit(claim_id: str, text: str | None, claimant: str | None, reviewer: str | None, db_path: Path) -> None:
+    """Change CLAIM_ID's wording and/or claimant."""
+    from workbench.corrections import edit_claim
+
+    if text is None and claimant is None:
+        raise click.UsageError("give --text and/or --claimant")
+    with open_store(db_path, create=False) as store:
+        results = edit_claim(
+            store, claim_id, reviewer=configured_reviewer(db_path, reviewer), text=text, claimant=claimant
+        )
+    for result in results:
+        click.echo(result.description)
+    if not results:
+        click.echo(f"{claim_id}: nothing changed (already so)")
+
+
+@correct.command(name="sources")
+@click.argument("claim_id")
+@db_option
+def correct_sources(claim_id: str, db_path: Path) -> None:
+    """List CLAIM_ID's source passages with their mention ids (for `correct split`)."""
+    from workbench.corrections import claim_mentions
+    from workbench.errors import NotFoundError
+
+    with open_store(db_path, readonly=True) as store:
+        if not store.conn.execute("SELECT 1 FROM claims WHERE id = ?", [claim_id]).fetchone():
+            raise NotFoundError(f"no claim with id {claim_id!r}")
+        rows = claim_mentions(store, claim_id)
+    table = Table(title=f"Sources of {claim_id}")
+    for column in ("Mention", "Document", "Offsets", "Quote"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["id"], escape_markup(row["file_name"]), f"{row['start']}-{row['end']}", escape_markup(row["quote"])
+        )
+    console.print(table)
+
+
+@cli.command()
+@reviewer_option
+@db_option
+def undo(reviewer: str | None, db_path: Path) -> None:
+    """Undo your most recent change of any kind (status, note, merge, split, edit), like `z` in the UI."""
+    from workbench.review import undo_last
+
+    who = configured_reviewer(db_path, reviewer)
+    with open_store(db_path, create=False) as store:
+        change = undo_last(store, reviewer=who)
+    if change is None:
+        click.echo(f"nothing to undo for {who}")
+        return
+    click.echo(f"undid {change.action} on {change.claim_id}: {change.field} back to {describe_value(change.new_value)}")
 
 
 def main() -> None:

@@ -9,8 +9,11 @@ Looked up beside the database first, then in the user config folder; defaults ap
     [[status]]                     # replaces the whole default scale, in this order
     name = "true"                  # stored value (letters, digits, _)
     label = "True"                 # shown in the UI and exported as the rating label
-    key = "t"                      # key in the review UI
+    key = "t"                      # key in the review UI (one character, or backspace/delete/f1..f12)
     color = "green"
+
+Instead of [[status]], `scale = "politifact"` picks a shipped scale (PolitiFact's six points on keys 1-6).
+A status key may not be one the review UI already uses (RESERVED_UI_KEYS); that is a one-line error naming the file.
 """
 
 from __future__ import annotations
@@ -66,6 +69,44 @@ class Config:
         return StatusDef(name, name.replace("_", " ").capitalize(), None, "white")
 
 
+# PolitiFact's Truth-O-Meter: six points from true to "pants on fire", on the number keys.
+POLITIFACT_STATUS_DEFS: tuple[StatusDef, ...] = (
+    DEFAULT_STATUS_DEFS[0],
+    StatusDef("true", "True", "1", "green"),
+    StatusDef("mostly_true", "Mostly true", "2", "chartreuse3"),
+    StatusDef("half_true", "Half true", "3", "yellow"),
+    StatusDef("mostly_false", "Mostly false", "4", "dark_orange"),
+    StatusDef("false", "False", "5", "red"),
+    StatusDef("pants_on_fire", "Pants on fire", "6", "bright_red"),
+    StatusDef("not_checkworthy", "Not check-worthy", "x", "blue"),
+)
+SCALES: dict[str, tuple[StatusDef, ...]] = {"default": DEFAULT_STATUS_DEFS, "politifact": POLITIFACT_STATUS_DEFS}
+
+# Keys the review UI binds itself, with what for: a status key must not shadow one of them.
+RESERVED_UI_KEYS: dict[str, str] = {
+    **dict.fromkeys(("j", "k", "up", "down"), "moving between claims"),
+    **dict.fromkeys(("g", "G", "home", "end", "pageup", "pagedown", "ctrl+d", "ctrl+u"), "moving between claims"),
+    **dict.fromkeys(("[", "]", "left_square_bracket", "right_square_bracket"), "next/previous unreviewed"),
+    "n": "note",
+    "z": "undo",
+    **dict.fromkeys(("/", "slash"), "search"),
+    "s": "filter",
+    "o": "sort",
+    "e": "export",
+    "q": "quit",
+    "r": "reload",
+    "h": "history",
+    **dict.fromkeys(("?", "question_mark"), "help"),
+    "M": "merge into another claim",
+    "X": "split a source passage off",
+    "W": "edit wording and claimant",
+    "D": "flagged (discrepancies) filter",
+    "C": "reviewer conflicts",
+    **dict.fromkeys(("escape", "enter", "tab", "space", "ctrl+s", "ctrl+p"), "the UI itself"),
+}
+NAMED_STATUS_KEYS: frozenset[str] = frozenset({"backspace", "delete", "insert"} | {f"f{n}" for n in range(1, 13)})
+
+
 def config_candidates(db_path: Path | None) -> list[Path]:
     candidates = []
     if db_path is not None:
@@ -90,6 +131,13 @@ def parse_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise InvalidValueError(f"{path}: invalid TOML ({error})") from error
     statuses = DEFAULT_STATUS_DEFS
+    scale = data.get("scale")
+    if scale is not None:
+        if "status" in data:
+            raise InvalidValueError(f"{path}: give either scale or [[status]], not both")
+        if not isinstance(scale, str) or scale not in SCALES:
+            raise InvalidValueError(f"{path}: unknown scale {scale!r}; expected one of: {', '.join(SCALES)}")
+        statuses = SCALES[scale]
     if "status" in data:
         statuses = _parse_statuses(path, data["status"])
     organisation = data.get("organisation", data.get("organization", "Unknown"))
@@ -117,6 +165,8 @@ def _parse_statuses(path: Path, entries: object) -> tuple[StatusDef, ...]:
         key = entry.get("key")
         if key is not None and not isinstance(key, str):
             raise InvalidValueError(f"{path}: key of status {name!r} must be a string")
+        if key is not None:
+            _check_status_key(path, name, key)
         parsed.append(
             StatusDef(
                 name=name,
@@ -134,3 +184,15 @@ def _parse_statuses(path: Path, entries: object) -> tuple[StatusDef, ...]:
     if UNREVIEWED not in names:
         parsed.insert(0, DEFAULT_STATUS_DEFS[0])
     return tuple(parsed)
+
+
+def _check_status_key(path: Path, name: str, key: str) -> None:
+    if key in RESERVED_UI_KEYS:
+        raise InvalidValueError(
+            f"{path}: key {key!r} of status {name!r} is already used by the review UI for {RESERVED_UI_KEYS[key]!r}"
+        )
+    if not (len(key) == 1 and key.isprintable() and not key.isspace()) and key not in NAMED_STATUS_KEYS:
+        raise InvalidValueError(
+            f"{path}: key {key!r} of status {name!r} must be one character or one of: "
+            f"{', '.join(sorted(NAMED_STATUS_KEYS))}"
+        )

@@ -356,10 +356,11 @@ def _claimant_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discr
     spans: list[Span] = []
     for source in attributed:
         claimant = source.claimant or ""
-        position = source.sentence.find(claimant)
+        folded = source.sentence.casefold()
+        position = folded.find(claimant.casefold())
         if position < 0:
             last_name = claimant.split()[-1]
-            position = source.sentence.find(last_name)
+            position = folded.find(last_name.casefold())
             claimant_text = last_name if position >= 0 else claimant
         else:
             claimant_text = claimant
