@@ -173,3 +173,29 @@ def test_two_reviewer_signoff(seeded_store: Store) -> None:
     assert final_counts(seeded_store, 2) == (1, 1)
     set_status(seeded_store, claim_id, "misleading", reviewer="cy")
     assert claim_id not in final_claim_ids(seeded_store, 2)
+
+
+def test_export_marks_final_verdicts(seeded_store: Store) -> None:
+    import io
+    import json
+
+    from workbench.config import Config
+    from workbench.export import write_format
+
+    claim_id = claim_ids(seeded_store)[0]
+    set_status(seeded_store, claim_id, "true", reviewer="ana")
+
+    def exported_final(required: int) -> dict[str, bool]:
+        out = io.StringIO()
+        write_format(seeded_store, "json", out, None, config=Config(required_signoffs=required))
+        return {claim["id"]: claim["final"] for claim in json.loads(out.getvalue())["claims"]}
+
+    assert exported_final(1)[claim_id] is True
+    assert exported_final(2)[claim_id] is False
+    sign_off(seeded_store, claim_id, reviewer="bob")
+    finals = exported_final(2)
+    assert finals[claim_id] is True and sum(finals.values()) == 1
+    out = io.StringIO()
+    write_format(seeded_store, "csv", out, None, config=Config(required_signoffs=2))
+    header, first = out.getvalue().lstrip("\ufeff").splitlines()[:2]
+    assert header.endswith(",final") and first.endswith(",yes")

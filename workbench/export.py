@@ -37,6 +37,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "source_count",
     "sources",
     "first_source_quote",
+    "final",
 )
 CSV_SOURCE_SEPARATOR = " | "
 # Excel and LibreOffice run a cell that starts with one of these as a formula (or DDE command), so a quote
@@ -231,6 +232,7 @@ def write_csv(records: Iterable[dict], out: TextIO, context: ExportContext) -> i
                 len(sources),
                 neutralise_formula(CSV_SOURCE_SEPARATOR.join(distinct_source_labels(sources))),
                 neutralise_formula(sources[0]["quote"] if sources else ""),
+                "yes" if record.get("final") else "no",
             )
         )
         count += 1
@@ -467,7 +469,16 @@ def write_format(
         records = records_grouped_by_status(store, ordered_statuses(config, counts), counts)
     else:
         records = export_records(store, statuses)
-    return writer(records, out, context)
+    return writer(with_final_flag(store, records, config.required_signoffs), out, context)
+
+
+def with_final_flag(store: Store, records: Iterable[dict], required_signoffs: int) -> Iterator[dict]:
+    """Adds `final`: the verdict counts as final (with required_signoffs = 2: two reviewers agree on it)."""
+    from workbench.reviewers import final_claim_ids
+
+    final = final_claim_ids(store, required_signoffs)
+    for record in records:
+        yield {**record, "final": record["id"] in final}
 
 
 def write_file(
