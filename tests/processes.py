@@ -30,6 +30,9 @@ def child_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("PYTHONPATH", str(REPO_ROOT))
     env.update({"COLUMNS": "200", "LINES": "50", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"})
+    # One hash seed for every child, so runs compare exactly: grouping currently breaks score ties in set order
+    # (see test_reingest.py::test_grouping_does_not_depend_on_the_hash_seed).
+    env["PYTHONHASHSEED"] = "0"
     env.update(extra)
     return env
 
@@ -144,23 +147,34 @@ def kill_group(process: subprocess.Popen) -> None:
 
 # --- generated articles ------------------------------------------------------------------------------------------
 
+SYLLABLES = ["var", "lo", "mir", "ten", "ko", "sal", "dra", "vin", "po", "rek", "an", "tu", "bel", "or", "zan", "ki"]
 SUBJECTS = ["The ministry", "Regional officials", "The mayor", "Police", "The company", "Witnesses", "The governor"]
 STATEMENTS = [
-    "{n} people were evacuated from the {place} district on Tuesday",
-    "the explosion happened at {h}:{m:02d} local time near the {place} bridge",
+    "{n} people were evacuated from {place} on Tuesday",
+    "the explosion at the {place} depot happened at {h}:{m:02d} local time",
     "spending on the {place} hospital rose by {n} percent last year",
-    "{n} drones were shot down over the {place} region overnight",
-    "the {place} bridge would reopen within {n} days after repairs",
-    "turnout reached {n} percent in the {place} constituency",
-    "the {place} factory laid off {n} workers in March",
+    "{n} drones were shot down over {place} overnight",
+    "the bridge at {place} would reopen within {n} days",
+    "turnout reached {n} percent in {place}",
+    "the factory in {place} laid off {n} workers in March",
+    "{person} resigned from the {place} council after {n} days",
+    "{person} won the {place} election with {n} votes",
 ]
-PLACES = ["Northgate", "Riverside", "Oldtown", "Hillcrest", "Lakeside", "Eastfield", "Westbury", "Southport"]
 VERBS = ["said", "reported", "confirmed", "announced", "told reporters"]
+
+
+def made_up_name(rng: random.Random) -> str:
+    """A pronounceable name that is almost never repeated, so unrelated claims stay apart when grouped."""
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
 
 
 def claim_sentence(rng: random.Random) -> str:
     statement = rng.choice(STATEMENTS).format(
-        n=rng.randint(2, 950), h=rng.randint(0, 23), m=rng.randint(0, 59), place=rng.choice(PLACES)
+        n=rng.randint(2, 950),
+        h=rng.randint(0, 23),
+        m=rng.randint(0, 59),
+        place=made_up_name(rng),
+        person=f"{made_up_name(rng)} {made_up_name(rng)}",
     )
     return f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} that {statement}."
 

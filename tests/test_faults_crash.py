@@ -1,0 +1,214 @@
+"""Crashes lose nothing acknowledged: real `workbench` processes are SIGKILLed mid-run and the database checked.
+
+`ingest` commits one transaction per document, so a kill at any moment leaves whole documents only; the next run
+skips them and finishes, ending with exactly the claims of an uninterrupted run. The review UI stores each key
+press in its own transaction: once the status is in the database, a kill cannot take it back.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from processes import (
+    REPO_ROOT,
+    child_env,
+    error_lines,
+    kill_group,
+    query_one,
+    run_workbench,
+    sqlite_connection,
+    start_workbench,
+    wait_until,
+    write_articles,
+)
+
+pytestmark = pytest.mark.slow
+
+ARTICLE_COUNT = 60
+COUNT_DOCUMENTS = "SELECT COUNT(*) FROM documents"
+
+
+@pytest.fixture(scope="module")
+def articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("crash") / "articles"
+    write_articles(folder, ARTICLE_COUNT, seed=11)
+    return folder
+
+
+def snapshot(db_path: Path) -> dict[str, object]:
+    """Everything ingest derives from the articles, keyed by stable ids (timestamps left out)."""
+    with sqlite_connection(db_path, readonly=True) as conn:
+        return {
+            "documents": set(conn.execute("SELECT id FROM documents").fetchall()),
+            "sentences": set(conn.execute('SELECT id, document_id, start, "end" FROM sentences').fetchall()),
+            "claims": set(conn.execute("SELECT id, text, source_count, document_count FROM claims").fetchall()),
+            "mentions": set(conn.execute('SELECT id, claim_id, document_id, start, "end" FROM mentions').fetchall()),
+            "reviews": set(conn.execute("SELECT claim_id, status, note FROM reviews").fetchall()),
+        }
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(articles: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    db_path = tmp_path_factory.mktemp("clean") / "clean.db"
+    result = run_workbench("ingest", str(articles), "--db", str(db_path), timeout=120)
+    assert result.returncode == 0, result.stderr
+    reference = snapshot(db_path)
+    assert len(reference["documents"]) == ARTICLE_COUNT and len(reference["claims"]) > 300
+    return reference
+
+
+def assert_consistent(db_path: Path, reference: dict[str, object]) -> int:
+    """The crashed DB is intact and holds only whole documents, each exactly as the clean run stored it."""
+    with sqlite_connection(db_path, readonly=True) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        orphan_claims = conn.execute(
+            "SELECT COUNT(*) FROM claims c WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.claim_id = c.id)"
+            " OR NOT EXISTS (SELECT 1 FROM reviews r WHERE r.claim_id = c.id)"
+        ).fetchone()[0]
+        assert orphan_claims == 0
+        stale_counts = conn.execute(
+            "SELECT COUNT(*) FROM claims c WHERE source_count != (SELECT COUNT(*) FROM mentions m"
+            " WHERE m.claim_id = c.id)"
+        ).fetchone()[0]
+        assert stale_counts == 0
+    partial = snapshot(db_path)
+    stored_documents = {row[0] for row in partial["documents"]}
+    for table, document_column in (("sentences", 1), ("mentions", 2)):
+        expected = {row for row in reference[table] if row[document_column] in stored_documents}
+        assert partial[table] == expected, f"{table} of the stored documents differ from an uninterrupted run"
+    return len(stored_documents)
+
+
+def run_and_kill_after(articles: Path, db_path: Path, documents: int) -> int:
+    """Start an ingest, SIGKILL it once `documents` documents are committed; returns how many were committed."""
+    process = start_workbench("ingest", str(articles), "--db", str(db_path))
+    try:
+        wait_until(
+            lambda: process.poll() is not None or int(query_one(db_path, COUNT_DOCUMENTS) or 0) >= documents,
+            timeout=90,
+            interval=0.01,
+            what=f"{documents} documents committed",
+        )
+    finally:
+        kill_group(process)
+    assert process.returncode is not None
+    committed = int(query_one(db_path, "SELECT COUNT(*) FROM documents") or 0)
+    assert committed < ARTICLE_COUNT, "the ingest finished before the kill; the test proved nothing"
+    return committed
+
+
+@pytest.mark.parametrize("kill_after", [1, 25, 50])
+def test_ingest_killed_mid_run_resumes_to_the_same_claims(
+    kill_after: int, articles: Path, uninterrupted: dict[str, object], tmp_path: Path
+) -> None:
+    db_path = tmp_path / "crashed.db"
+    committed = run_and_kill_after(articles, db_path, kill_after)
+    assert committed >= kill_after
+    assert assert_consistent(db_path, uninterrupted) == committed
+
+    resumed = run_workbench("ingest", str(articles), "--db", str(db_path), timeout=120)
+
+    assert resumed.returncode == 0, resumed.stderr
+    assert error_lines(resumed) == []
+    assert f"{ARTICLE_COUNT - committed} added, {committed} skipped, 0 failed" in resumed.stdout
+    assert snapshot(db_path) == uninterrupted
+
+
+def test_ingest_killed_while_creating_the_database_starts_over_cleanly(
+    articles: Path, uninterrupted: dict[str, object], tmp_path: Path
+) -> None:
+    db_path = tmp_path / "new.db"
+    process = start_workbench("ingest", str(articles), "--db", str(db_path))
+    try:
+        wait_until(db_path.exists, timeout=30, interval=0.001, what="the database file to appear")
+    finally:
+        kill_group(process)
+    if db_path.stat().st_size:  # the schema is one transaction: it is there whole, or not at all
+        with sqlite_connection(db_path, readonly=True) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    resumed = run_workbench("ingest", str(articles), "--db", str(db_path), timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert snapshot(db_path) == uninterrupted
+
+
+def test_verdicts_survive_an_ingest_killed_mid_run(
+    articles: Path, uninterrupted: dict[str, object], tmp_path: Path
+) -> None:
+    """Reviewed claims of the first half stay reviewed while a killed ingest of the second half is resumed."""
+    db_path = tmp_path / "reviewed.db"
+    first_half = tmp_path / "first"
+    first_half.mkdir()
+    for path in sorted(articles.glob("*.txt"))[: ARTICLE_COUNT // 2]:
+        shutil.copy(path, first_half / path.name)
+    assert run_workbench("ingest", str(first_half), "--db", str(db_path), timeout=120).returncode == 0
+    with sqlite_connection(db_path) as conn:
+        reviewed = [row[0] for row in conn.execute("SELECT id FROM claims ORDER BY sort_key LIMIT 5")]
+    for index, claim_id in enumerate(reviewed):
+        result = run_workbench("set", claim_id, "--status", "false", "--note", f"note {index}", "--db", str(db_path))
+        assert result.returncode == 0, result.stderr
+
+    run_and_kill_after(articles, db_path, ARTICLE_COUNT // 2 + 10)
+    assert run_workbench("ingest", str(articles), "--db", str(db_path), timeout=120).returncode == 0
+
+    with sqlite_connection(db_path, readonly=True) as conn:
+        stored = dict(
+            (row[0], (row[1], row[2]))
+            for row in conn.execute("SELECT claim_id, status, note FROM reviews WHERE status != 'unreviewed'")
+        )
+    assert stored == {claim_id: ("false", f"note {index}") for index, claim_id in enumerate(reviewed)}
+    final = snapshot(db_path)
+    assert final["claims"] == uninterrupted["claims"] and final["mentions"] == uninterrupted["mentions"]
+
+
+HALF_WRITE_THEN_HANG = """
+import sys, time
+from workbench.store import open_store
+
+store = open_store(sys.argv[1])
+with store.write():
+    store.conn.execute("UPDATE reviews SET status = 'false', note = 'lost' WHERE claim_id = ?", [sys.argv[2]])
+    print("inside", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_writer_killed_inside_a_transaction_loses_only_that_transaction(tmp_path: Path) -> None:
+    """A writer SIGKILLed between BEGIN and COMMIT: a waiting `set` gets the lock, the half write is gone."""
+    db_path = tmp_path / "wb.db"
+    assert run_workbench("ingest", str(REPO_ROOT / "seeds"), "--db", str(db_path)).returncode == 0
+    with sqlite_connection(db_path) as conn:
+        claim_id = conn.execute("SELECT id FROM claims ORDER BY sort_key LIMIT 1").fetchone()[0]
+    assert run_workbench("set", claim_id, "--status", "true", "--db", str(db_path)).returncode == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HALF_WRITE_THEN_HANG, str(db_path), claim_id],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+        env=child_env(),
+        start_new_session=True,
+    )
+    kill_timer = threading.Timer(1.0, kill_group, [holder])
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "inside"
+        started = time.monotonic()
+        kill_timer.start()
+        # this writer has to wait for the lock (busy timeout, retries) and must not fail while waiting
+        result = run_workbench("set", claim_id, "--note", "after the crash", "--db", str(db_path), timeout=60)
+        waited = time.monotonic() - started
+    finally:
+        kill_timer.cancel()
+        kill_group(holder)
+    assert result.returncode == 0, result.stderr
+    assert "locked" not in result.stderr.lower()
+    assert waited >= 0.9, "the second writer did not wait for the first one's lock"
+    with sqlite_connection(db_path, readonly=True) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        row = conn.execute("SELECT status, note FROM reviews WHERE claim_id = ?", [claim_id]).fetchone()
+    assert row == ("true", "after the crash")
