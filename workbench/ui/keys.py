@@ -24,7 +24,7 @@ from workbench.models import UNREVIEWED
 # Sections of the help screen, by binding id prefix, in the order they are shown.
 SECTIONS: dict[str, str] = {
     "nav": "Move",
-    "status": "Verdict (stored at once, then the next claim)",
+    "status": "Verdict",
     "claim": "Claim",
     "view": "View",
     "app": "App",
@@ -94,7 +94,7 @@ def status_bindings(statuses: Iterable[StatusDef]) -> list[Binding]:
             show=status.name != UNREVIEWED,
             key_display="⌫" if status.key == "backspace" else None,
             id=f"status.{status.name}",
-            tooltip=f"Store {status.label} for the selected claim, then go to the next",
+            tooltip=f"Store {status.label} at once, then go to the next claim",
         )
         for status in statuses
         if status.key

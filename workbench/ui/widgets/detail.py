@@ -48,7 +48,9 @@ class ClaimSection(Static):
         body.append("\nStatus    ", style="dim")
         body.append(f" {look.label} ", style=f"bold reverse {look.color}" if _is_color(look.color) else "bold")
         if detail.reviewer:
-            body.append(f"  by {detail.reviewer}", style="dim")
+            # An unreviewed claim with a reviewer was set back (or undone) by them: say so, not "reviewed by".
+            who = "last changed by" if claim.status == "unreviewed" else "by"
+            body.append(f"  {who} {detail.reviewer}", style="dim")
         if detail.reviewed_at:
             body.append(f" at {detail.reviewed_at.replace('T', ' ')[:16]} UTC", style="dim")
         body.append("\nSources   ", style="dim")
