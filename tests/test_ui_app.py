@@ -508,3 +508,18 @@ def test_bad_database_is_a_one_line_error(tmp_path: Path) -> None:
     foreign.write_text("not a database", encoding="utf-8")
     with pytest.raises(DatabaseError, match="not an SQLite database"):
         make_app(foreign)
+
+
+async def test_keys_typed_ahead_after_slash_go_to_the_search_box(review_db: Path) -> None:
+    from textual import events
+
+    app = make_app(review_db)
+    async with app.run_test(size=SIZE) as pilot:
+        # All queued at once, as when a person types faster than the app draws: none may act on the table.
+        for key, character in [("slash", "/"), ("e", "e"), ("t", "t"), ("x", "x"), ("enter", "\r")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, MainScreen)  # "e" did not open the export dialog
+        assert main_screen(app).view.search == "etx"
+        assert on_disk(review_db, "c-drones")["status"] == "unreviewed"
+        assert app.focused is table(app)

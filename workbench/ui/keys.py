@@ -60,7 +60,17 @@ REVIEW_BINDINGS: list[Binding] = [
     ),
     Binding("n", "edit_note", "Note", id="claim.note", tooltip="Write a note on the selected claim"),
     Binding("z", "undo", "Undo", id="claim.undo", tooltip="Undo your last status or note change"),
-    Binding("slash", "search", "Search", key_display="/", id="view.search", tooltip="Search claims as you type"),
+    # Priority: handled as soon as it arrives, so keys typed right after it reach the search box (a normal binding
+    # runs only after those keys were already sent to the table, where "e" would open the export dialog).
+    Binding(
+        "slash",
+        "search",
+        "Search",
+        key_display="/",
+        priority=True,
+        id="view.search",
+        tooltip="Search claims as you type",
+    ),
     Binding("s", "cycle_filter", "Filter", id="view.filter", tooltip="Show all claims, or only one status"),
     Binding("o", "cycle_sort", "Sort", id="view.sort", tooltip="Document order, check-worthiness, sources"),
     Binding("r", "refresh", "Reload", show=False, id="view.refresh", tooltip="Re-read the database now"),

@@ -262,14 +262,16 @@ class MainScreen(Screen[None]):
 
     def action_search(self) -> None:
         search = self.search_input
-        search.add_class("visible")
-        search.focus()
+        search.display = True
+        # Focus now, not on the next message (what `focus()` does): keys typed right after "/" are already
+        # queued and must reach the search box, not trigger verdicts or the export dialog.
+        self.set_focus(search, scroll_visible=False)
 
     def action_clear_search(self) -> None:
         search = self.search_input
         had_search = bool(self.view.search or search.value)
-        search.remove_class("visible")
-        self.table.focus()
+        search.display = False
+        self.set_focus(self.table, scroll_visible=False)
         if had_search:
             search.value = ""  # posts Input.Changed, which reloads the view without a search
 
@@ -293,8 +295,8 @@ class MainScreen(Screen[None]):
             self._search_timer.stop()
         self.apply_search(event.value)
         if not event.value:
-            self.search_input.remove_class("visible")
-        self.table.focus()
+            self.search_input.display = False
+        self.set_focus(self.table, scroll_visible=False)
 
     # -- export ------------------------------------------------------------------------------------
 
