@@ -95,10 +95,14 @@ def test_seed_claim_mentions_are_found(cleaned_report: EvaluationReport) -> None
 def test_seed_grouping_makes_few_wrong_merges(cleaned_report: EvaluationReport) -> None:
     assert cleaned_report.wrong_merge_rate <= 0.05
     # What the lexical matcher reaches today (see the xfail below for the target).
-    assert cleaned_report.cross_source_pair_recall >= 0.3
+    assert cleaned_report.cross_source_pair_recall >= 0.33
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: lexical grouping groups ~0.32 of cross-source pairs, target 0.85")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: lexical grouping groups 0.34 of cross-source pairs (16 of 47), target 0.85; the misses are "
+    "paraphrases sharing few content words (see benchmarks/bench_extract.py)",
+)
 def test_seed_grouping_reaches_the_cross_source_target(cleaned_report: EvaluationReport) -> None:
     assert cleaned_report.cross_source_pair_recall >= 0.85
 
@@ -112,3 +116,13 @@ def test_no_claims_from_boilerplate_even_without_cleaning(clean: bool) -> None:
         documents = seed_texts(clean=False)
         gold = locate_gold(json.loads(GOLD_PATH.read_text(encoding="utf-8")), documents)
         assert len(gold.boilerplate) >= 15
+
+
+def test_two_mentions_of_one_claim_in_the_first_document_group() -> None:
+    text = (
+        "Putin was not in the Kremlin at the time of the attack, his spokesman, Dmitry Peskov, said.\n\n"
+        "Kremlin spokesman Dmitry Peskov told RIA Novosti that Putin was not in the Kremlin at the time of the attack."
+    )
+    output = run_in_memory([("only.txt", text)])
+    assert len(output) == 2
+    assert output[0][3] == output[1][3]

@@ -63,9 +63,7 @@ def test_transliterated_speaker_and_wording_join() -> None:
 def test_paraphrased_ban_joins() -> None:
     matcher = loaded_matcher()
     assert (
-        matcher.match(
-            "Moscow decreed on Wednesday the prohibition of drone flights over the city", None, "doc-b"
-        )
+        matcher.match("Moscow decreed on Wednesday the prohibition of drone flights over the city", None, "doc-b")
         == "c-ban"
     )
 
@@ -112,24 +110,44 @@ def test_short_caption_does_not_swallow_long_sentences() -> None:
     assert matcher.match(long_sentence, None, "doc-b") is None
 
 
-def test_same_document_needs_a_near_identical_text() -> None:
+def test_a_restatement_in_the_same_document_joins() -> None:
+    # The seed gold has many within-document restatements (one outlet reporting the Kremlin and then Peskov saying
+    # the same thing); a stricter same-document threshold measured worse on the seeds (0.298 vs 0.340 pair recall).
     matcher = loaded_matcher()
     matcher.add("c-absent", "Putin was not in the Kremlin at the time of the attack", "Dmitry Peskov", "doc-a")
-    reworded = "Putin was not in the building at the time of the alleged attack"
-    assert matcher.match(reworded, "Kremlin", "doc-a") is None
-    assert matcher.match("Putin was not in the Kremlin at the time of the attack", "Dmitry Peskov", "doc-a") == (
+    assert matcher.match("Putin was not in the Kremlin at the time of the alleged attack", "Peskov", "doc-a") == (
         "c-absent"
     )
 
 
-def test_second_mention_from_the_document_being_ingested_needs_a_near_identical_text() -> None:
+def test_rollback_forgets_mentions_added_after_the_checkpoint() -> None:
     matcher = loaded_matcher()
-    matcher.add("c-absent", "Putin was not in the Kremlin at the time of the attack", "Dmitry Peskov", "doc-a")
-    assert matcher.match("Putin was not in the Kremlin at the time of the alleged attack", "Peskov", "doc-b") == (
-        "c-absent"
-    )
-    # doc-b has not been added yet, but it already claimed c-absent once.
-    assert matcher.match("Putin was not in the building at the time of the alleged attack", "Kremlin", "doc-b") is None
+    before = len(matcher)
+    with pytest.raises(RuntimeError), matcher.rollback_on_error():
+        matcher.add("c-rolled-back", "Putin was not in the Kremlin at the time of the attack", None, "doc-x")
+        assert matcher.match("Putin was not in the Kremlin at the time of the attack", None, "doc-y") == "c-rolled-back"
+        raise RuntimeError("transaction failed")
+    assert len(matcher) == before
+    assert matcher.match("Putin was not in the Kremlin at the time of the attack", None, "doc-y") is None
+    # The matcher still works after a rollback: postings and document frequencies were undone consistently.
+    matcher.add("c-again", "Putin was not in the Kremlin at the time of the attack", None, "doc-x")
+    assert matcher.match("Putin was not in the Kremlin at the time of the attack", None, "doc-y") == "c-again"
+
+
+def test_a_group_is_joined_only_if_no_member_disagrees_on_numbers() -> None:
+    matcher = loaded_matcher()
+    matcher.add("c-drones", "Air defences disabled two drones approaching the airport", None, "doc-a")
+    matcher.add("c-drones", "Air defences disabled two drones approaching the airport on May 3", None, "doc-b")
+    # Matches the first mention (no number clash with it), but the group already says May 3.
+    assert matcher.match("Air defences disabled two drones approaching the airport on May 9", None, "doc-c") is None
+
+
+def test_people_swapped_for_others_are_a_different_claim() -> None:
+    matcher = loaded_matcher()
+    text = "Legislators will demand weapons capable of destroying the regime"
+    matcher.add("c-demand", text, "Vyacheslav Volodin", "a")
+    assert matcher.match(text, "Ivan Petrenko", "b") is None
+    assert matcher.match(text, "Vyacheslav Volodin", "b") == "c-demand"
 
 
 def test_empty_matcher_and_empty_text() -> None:
@@ -151,3 +169,43 @@ def test_candidate_count_stays_bounded_with_many_claims() -> None:
     )
     assert len(query) <= matcher.max_candidates
     assert matcher.match("Officials reported 17 incidents involving drones in region 17", None, "e") == "c17"
+
+
+PAIRS_PATH = __import__("pathlib").Path(__file__).resolve().parent / "gold" / "paraphrase_pairs.json"
+
+
+def pair_results() -> list:
+    import json
+
+    from workbench.evaluation import paraphrase_pair_results
+
+    return paraphrase_pair_results(json.loads(PAIRS_PATH.read_text(encoding="utf-8")))
+
+
+def test_held_out_paraphrases_mostly_group() -> None:
+    from workbench.evaluation import pair_figures
+
+    same_grouped, same, _, different = pair_figures(pair_results())
+    assert 10 <= same <= 15 and different >= 8
+    assert same_grouped / same >= 0.8
+
+
+def test_held_out_negatives_differing_in_numbers_people_or_days_stay_apart() -> None:
+    detail_changes = ("Five people", "John Carter", "9 percent", "on Friday", "admitted")
+    results = [
+        result
+        for result in pair_results()
+        if result.second.startswith(detail_changes) or any(change in result.second for change in detail_changes)
+    ]
+    assert len(results) == 5 and all(result.label == "different" for result in results)
+    assert not any(result.grouped for result in results)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: a changed action or polarity with the same names and objects ('will attend' / 'was not at', "
+    "'banned' / 'lifted the ban', 'intercepted' / 'hit') is only damped (x0.75), not vetoed: 4 of 9 held-out "
+    "negatives still group",
+)
+def test_all_held_out_negatives_stay_apart() -> None:
+    assert not any(result.grouped for result in pair_results() if result.label == "different")

@@ -163,18 +163,48 @@ def evaluate(gold: GoldSet, output: Sequence[PipelineMention]) -> EvaluationRepo
 def run_in_memory(documents: Iterable[tuple[str, str]], matcher: ClaimMatcher | None = None) -> list[PipelineMention]:
     """Split, extract and group documents the way ingest does, without a database.
 
-    Like ingest, every claim of a document is matched before any of them is added to the matcher, and a new claim
-    takes an id derived from its first mention.
+    Like ingest, each claim joins the matcher as soon as it is assigned (so a later claim of the same document can
+    group with it), and a new claim takes an id derived from its first mention.
     """
     matcher = matcher if matcher is not None else ClaimMatcher()
     output: list[PipelineMention] = []
     for name, text in documents:
-        claims = extract_claims(text, split_sentences(text))
-        assigned: list[tuple[str, str, str | None]] = []
-        for claim in claims:
+        for claim in extract_claims(text, split_sentences(text)):
             claim_id = matcher.match(claim.text, claim.claimant, name) or f"{name}:{claim.start}-{claim.end}"
-            assigned.append((claim_id, claim.text, claim.claimant))
+            matcher.add(claim_id, claim.text, claim.claimant, name)
             output.append((name, claim.start, claim.end, claim_id))
-        for claim_id, claim_text, claimant in assigned:
-            matcher.add(claim_id, claim_text, claimant, name)
     return output
+
+
+@dataclass(frozen=True, slots=True)
+class PairResult:
+    label: str  # "same" or "different"
+    first: str
+    second: str
+    grouped: bool
+
+
+def paraphrase_pair_results(payload: Mapping) -> list[PairResult]:
+    """For each hand-made pair: does the matcher, holding the first text among background claims, group the
+    second text with it (queried from another document)? See tests/gold/paraphrase_pairs.json."""
+    results: list[PairResult] = []
+    for pair in payload["pairs"]:
+        matcher = ClaimMatcher()
+        for number, text in enumerate(payload.get("background", [])):
+            matcher.add(f"background-{number}", text, None, f"background-{number}")
+        matcher.add("first", pair["first"], pair.get("first_claimant"), "document-a")
+        grouped = matcher.match(pair["second"], pair.get("second_claimant"), "document-b") == "first"
+        results.append(PairResult(pair["label"], pair["first"], pair["second"], grouped))
+    return results
+
+
+def pair_figures(results: Sequence[PairResult]) -> tuple[int, int, int, int]:
+    """(same pairs grouped, same pairs, different pairs grouped, different pairs)."""
+    same = [result for result in results if result.label == "same"]
+    different = [result for result in results if result.label == "different"]
+    return (
+        sum(result.grouped for result in same),
+        len(same),
+        sum(result.grouped for result in different),
+        len(different),
+    )

@@ -19,7 +19,7 @@ from charset_normalizer import from_bytes
 
 from workbench.extract import extract_claims, split_sentences
 from workbench.match import ClaimMatcher
-from workbench.models import UNREVIEWED, ExtractedClaim
+from workbench.models import UNREVIEWED
 from workbench.store import Store, utc_now
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
@@ -336,9 +336,11 @@ class Ingester:
         extracted = extract_claims(document.text, sentences)
         document_id = "d" + document.raw_hash[:16]
         now = utc_now()
-        matcher_additions: list[tuple[str, ExtractedClaim]] = []
         new_claims = joined = 0
-        with self.store.write() as db:
+        # Each claim joins the matcher as soon as it is assigned, so a later claim of this document can group with
+        # it. The guard is outermost: if the transaction or its COMMIT fails, the matcher forgets this document's
+        # mentions again and never points at rolled-back claim ids.
+        with self.matcher.rollback_on_error(), self.store.write() as db:
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0]
             db["documents"].insert(
                 {
@@ -410,7 +412,7 @@ class Ingester:
                         "created_at": now,
                     }
                 )
-                matcher_additions.append((claim_id, claim))
+                self.matcher.add(claim_id, claim.text, claim.claimant, document_id)
             db["claims"].insert_all(claim_rows, batch_size=500)
             db["reviews"].insert_all(
                 ({"claim_id": row["id"], "status": UNREVIEWED, "note": "", "updated_at": now} for row in claim_rows),
@@ -425,8 +427,6 @@ class Ingester:
             refresh_claim_summaries(self.store, touched)
             refresh_discrepancies(self.store, touched)
         self._known_hashes.add(document.raw_hash)
-        for claim_id, claim in matcher_additions:
-            self.matcher.add(claim_id, claim.text, claim.claimant, document_id)
         report.added.append((str(document.path), len(sentences), len(extracted)))
         report.new_claims += new_claims
         report.joined_claims += joined

@@ -26,12 +26,14 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 MATCH_THRESHOLD = 0.6
-SAME_DOCUMENT_THRESHOLD = 0.8
+SAME_DOCUMENT_THRESHOLD = 0.6
 DICE_WEIGHT = 0.4
 OVERLAP_WEIGHT = 0.35
 TOKEN_SET_WEIGHT = 0.25
@@ -45,6 +47,9 @@ MAX_POSTING = 250
 CANDIDATE_SHARE_CUTOFF = 0.4
 # Postings are consulted for at most this many of a query's rarest keys.
 MAX_BLOCKING_KEYS = 8
+# Predicate agreement above which differing names mean a substituted name, not a paraphrase.
+SUBSTITUTION_PREDICATE_AGREEMENT = 0.8
+POLARITY_MISMATCH_FACTOR = 0.75
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CAPITALISED_WORD = re.compile(r"(?<![\w'])([A-Z][\w'\-]*[a-z][\w'\-]*|[A-Z]{2,})")
@@ -55,40 +60,97 @@ _STOP_WORD_TEXT = """a about above after again against all also am an and any ar
     them themselves then there these they this those through to too under until up very was we were what when
     where which while who whom why will with would you your yours yourself yourselves said says say saying told
     tell tells added adds according claimed claims claim statement reported reportedly alleged allegedly
-    so-called called however meanwhile still even already earlier later wednesday tuesday monday thursday friday
+    so-called called however purported stated announced declared
+    meanwhile still even already earlier later wednesday tuesday monday thursday friday
     saturday sunday overnight night day today yesterday ago last since may might must shall would"""
 _STOP_WORDS = frozenset(_STOP_WORD_TEXT.split())
 # "May" is a month far more often than a modal in news copy, but both readings are unhelpful for matching.
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "pair": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "dozen": "12", "hundred": "100",
-    "thousand": "1000", "million": "1000000", "first": "1st", "second": "2nd", "third": "3rd",
+    "one": "1",
+    "two": "2",
+    "pair": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "dozen": "12",
+    "hundred": "100",
+    "thousand": "1000",
+    "million": "1000000",
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
 }
 _NOT_COUNTS = frozenset({"1st", "2nd", "3rd"})
 # A small paraphrase lexicon for news reporting: words that outlets use interchangeably for the same fact map to
 # one concept key. Kept deliberately generic (no event-specific entries) and small; extend with evidence.
 _CONCEPTS: dict[str, str] = {
-    **dict.fromkeys(["averted", "averts", "foiled", "foils", "disabled", "disables", "downed", "intercepted",
-                     "neutralised", "neutralized", "repelled", "thwarted"], "=disable"),
+    **dict.fromkeys(
+        [
+            "averted",
+            "averts",
+            "foiled",
+            "foils",
+            "disabled",
+            "disables",
+            "downed",
+            "intercepted",
+            "neutralised",
+            "neutralized",
+            "repelled",
+            "thwarted",
+        ],
+        "=disable",
+    ),
     **dict.fromkeys(["assassinate", "assassinated", "assassination", "assassinations"], "=assassinate"),
-    **dict.fromkeys(["hurt", "injured", "injuries", "injury", "casualties", "casualty", "wounded", "victims"],
-                    "=injury"),
-    **dict.fromkeys(["retaliate", "retaliation", "retaliatory", "countermeasures", "reprisal", "reprisals"],
-                    "=retaliate"),
-    **dict.fromkeys(["ban", "bans", "banned", "banning", "prohibit", "prohibited", "prohibition", "prohibits",
-                     "outlawed"], "=ban"),
-    **dict.fromkeys(["accuse", "accused", "accuses", "accusing", "blame", "blamed", "blames", "blaming"],
-                    "=blame"),
+    **dict.fromkeys(
+        ["hurt", "injured", "injuries", "injury", "casualties", "casualty", "wounded", "victims"], "=injury"
+    ),
+    **dict.fromkeys(
+        ["retaliate", "retaliation", "retaliatory", "countermeasures", "reprisal", "reprisals"], "=retaliate"
+    ),
+    **dict.fromkeys(
+        ["ban", "bans", "banned", "banning", "prohibit", "prohibited", "prohibition", "prohibits", "outlawed"], "=ban"
+    ),
+    **dict.fromkeys(["accuse", "accused", "accuses", "accusing", "blame", "blamed", "blames", "blaming"], "=blame"),
     **dict.fromkeys(["warning", "warnings", "notice", "forewarning", "heads-up"], "=warning"),
-    **dict.fromkeys(["cautiously", "carefully", "caution", "skeptical", "sceptical", "skepticism", "scepticism"],
-                    "=caution"),
+    **dict.fromkeys(
+        ["cautiously", "carefully", "caution", "skeptical", "sceptical", "skepticism", "scepticism"], "=caution"
+    ),
     **dict.fromkeys(["deny", "denied", "denies", "denial", "denials"], "=deny"),
     **dict.fromkeys(["kill", "killed", "kills", "killing", "dead", "deaths", "died"], "=kill"),
-    **dict.fromkeys(["rise", "rose", "risen", "increase", "increased", "grew", "multiplied", "surged", "jumped"],
-                    "=increase"),
-    **dict.fromkeys(["fall", "fell", "fallen", "decrease", "decreased", "declined", "dropped", "plunged"],
-                    "=decrease"),
+    **dict.fromkeys(
+        ["rise", "rose", "risen", "increase", "increased", "grew", "multiplied", "surged", "jumped"], "=increase"
+    ),
+    **dict.fromkeys(["fall", "fell", "fallen", "decrease", "decreased", "declined", "dropped", "plunged"], "=decrease"),
     **dict.fromkeys(["parade", "parades"], "=parade"),
+    **dict.fromkeys(
+        [
+            "attack",
+            "attacks",
+            "attacked",
+            "attacking",
+            "assault",
+            "assaults",
+            "strike",
+            "strikes",
+            "targeting",
+            "targeted",
+            "raid",
+            "raids",
+        ],
+        "=attack",
+    ),
+    **dict.fromkeys(["drone", "drones", "uav", "uavs"], "=drone"),
+    **dict.fromkeys(["demand", "demanded", "demands", "urge", "urged", "urges"], "=demand"),
+    **dict.fromkeys(["video", "videos", "footage", "clip", "clips"], "=video"),
+    **dict.fromkeys(["explode", "exploded", "exploding", "explosion", "explosions", "blast", "blasts"], "=explode"),
     # Metonymy in foreign news: the capital stands for the country ("Kyiv said" = "Ukraine said").
     **dict.fromkeys(["kyiv", "kiev", "ukraine", "ukrainian", "ukrainians"], "=ukraine"),
     **dict.fromkeys(["moscow", "russia", "russian", "russians"], "=russia"),
@@ -100,18 +162,96 @@ _CONCEPT_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bunited states\b|\bu\.s\.(?=\W|$)"), " us "),
     (re.compile(r"\b(?:nothing to do with|not involved|no involvement|not behind)\b"), " notinvolved "),
     (re.compile(r"\bgo ahead\b|\bremain in place\b|\bas planned\b"), " goahead "),
+    (re.compile(r"\bunmanned aerial vehicles?\b"), " drones "),
+    (re.compile(r"\bcalled for\b|\bcalls for\b"), " demanded "),
+    (re.compile(r"\btold reporters\b"), " said "),
+    (re.compile(r"\bden(?:y|ied|ies)(?: any)?(?: \w+)? (?:involvement|responsibility|role)\b"), " notinvolved "),
+    (re.compile(r"\b(?:has|have|had)n't (?:\w+ )?taken responsibility\b|\bnot responsible\b"), " notinvolved "),
+    (re.compile(r"\bwith a (?:\w+ )*(?:grain|pinch|shaker) of salt\b"), " cautiously "),
+    (re.compile(r"\bno one\b"), " nobody "),
 )
 # Proper names and places weigh less than the predicate: two sentences about Putin and the Kremlin are not the
 # same claim unless they also say the same thing about them.
 ENTITY_WEIGHT = 0.6
 _GENERIC_CLAIMANT_WORDS = frozenset(
-    {"presidency", "presidential", "press", "service", "officials", "official", "spokesman", "spokeswoman",
-     "spokesperson", "ministry", "government", "office", "authorities", "military", "analysts", "sources", "head",
-     "state", "of"}
+    {
+        "presidency",
+        "presidential",
+        "press",
+        "service",
+        "officials",
+        "official",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "ministry",
+        "government",
+        "office",
+        "authorities",
+        "military",
+        "analysts",
+        "sources",
+        "head",
+        "state",
+        "of",
+    }
 )
 _CLAIMANT_CONCEPTS = {"kremlin": "=russia"}
 _PLACES = frozenset({"=ukraine", "=russia", "=us"})
+_PLACES_AS_ENTITIES = True
 _DOUBLE_LETTER = re.compile(r"(.)\1+")
+_WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+# Polarity: "X attended" and "X did not attend" share every content word but assert opposite things.
+_NEGATORS = frozenset(
+    {
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "none",
+        "nobody",
+        "neither",
+        "nor",
+        "without",
+        "cannot",
+        "deny",
+        "denied",
+        "denies",
+        "denial",
+        "denials",
+        "didn't",
+        "doesn't",
+        "don't",
+        "isn't",
+        "wasn't",
+        "weren't",
+        "aren't",
+        "hasn't",
+        "haven't",
+        "hadn't",
+        "won't",
+        "can't",
+        "couldn't",
+        "wouldn't",
+        "shouldn't",
+        "unaffected",
+        "rejected",
+        "refused",
+    }
+)
+_NEGATION = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in sorted(_NEGATORS)) + r")\b|n't\b")
+# "First Last": two to four capitalised words; `_is_person_name` rejects titles, places and organisations.
+_FULL_NAME = re.compile(r"(?<![\w'\-])((?:[A-Z][a-z'\-]+ ){1,3}([A-Z][a-z'\-]{2,}))\b")
+# Capitalised words that make a phrase an organisation, place, title or event rather than a person's name.
+_NOT_NAME_WORD_TEXT = """president prime minister secretary speaker spokesman spokeswoman adviser chief head general
+    minister foreign defence defense state states united kingdom house lower upper senate parliament duma palace square
+    street day news agency service services press presidency government ministry office council committee court
+    army forces force military navy federation republic union nations group party city region republic north south
+    east west northern southern eastern western central national international european world war great new
+    victory red white black times post journal television tv radio media telegram twitter facebook instagram
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december"""
+_NOT_NAME_WORDS = frozenset(_NOT_NAME_WORD_TEXT.split())
 
 
 def fold_name(word: str) -> str:
@@ -139,22 +279,31 @@ class _Features:
     entities: frozenset[str]
     claimant_keys: frozenset[str]
     key_string: str
+    # Folded surnames of people named in full ("Vyacheslav Volodin"), in the text or as the claimant.
+    people: frozenset[str]
+    weekdays: frozenset[str]
+    negated: bool
 
 
 def _features(text: str, claimant: str | None) -> _Features:
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
     entity_words = {match.casefold() for match in _CAPITALISED_WORD.findall(text)}
+    people = {name for match in _FULL_NAME.finditer(text) if (name := _person_key(match.group(1)))}
     normalised = text.casefold()
+    negated = _NEGATION.search(normalised) is not None
     for pattern, replacement in _CONCEPT_PHRASES:
         normalised = pattern.sub(replacement, normalised)
     keys: set[str] = set()
     numbers: set[str] = set()
     entities: set[str] = set()
+    weekdays: set[str] = set()
     for raw in _WORD.findall(normalised):
         word = raw[:-2] if raw.endswith("'s") else raw
         concept = _CONCEPTS.get(word)
         if concept is not None:
             keys.add(concept)
+            if concept in _PLACES and word in entity_words and _PLACES_AS_ENTITIES:
+                entities.add(concept)
             continue
         if word in _NUMBER_WORDS:
             number = _NUMBER_WORDS[word]
@@ -166,15 +315,49 @@ def _features(text: str, claimant: str | None) -> _Features:
             numbers.add(word.lstrip("0") or "0")
             keys.add(word.lstrip("0") or "0")
             continue
+        if word in _WEEKDAYS:
+            weekdays.add(word)
+            continue
         if word in _STOP_WORDS or len(word) < 2:
             continue
         key = fold_name(_stem(word))
         keys.add(key)
         if word in entity_words:
             entities.add(key)
+    claimant_keys = _claimant_keys(claimant)
+    claimant_person = _person_key(claimant) if claimant else None
+    if claimant_person:
+        people.add(claimant_person)
     return _Features(
-        frozenset(keys), frozenset(numbers), frozenset(entities), _claimant_keys(claimant), " ".join(sorted(keys))
+        frozenset(keys),
+        frozenset(numbers),
+        frozenset(entities),
+        claimant_keys,
+        " ".join(sorted(keys)),
+        frozenset(people),
+        frozenset(weekdays),
+        negated,
     )
+
+
+def _person_key(phrase: str) -> str | None:
+    """Folded surname of a "[Title] First Last" phrase, or None when the phrase does not look like a person."""
+    words = phrase.split()
+    while words and words[0].casefold() in _NOT_NAME_WORDS:
+        words.pop(0)  # "President Volodymyr Zelensky" -> "Volodymyr Zelensky"
+    return fold_name(words[-1]) if _is_person_name(" ".join(words)) else None
+
+
+def _is_person_name(phrase: str) -> bool:
+    """ "Vyacheslav Volodin" yes; "United States", "Russian Presidency", "Red Square" as far as can be told no."""
+    words = phrase.replace("\u2019", "'").split()
+    if not 2 <= len(words) <= 4 or not all(word[:1].isupper() for word in words):
+        return False
+    for word in words:
+        folded = word.casefold().rstrip(".,;:")
+        if folded in _NOT_NAME_WORDS or folded in _CONCEPTS or folded in _STOP_WORDS or folded in _WEEKDAYS:
+            return False
+    return True
 
 
 def _claimant_keys(claimant: str | None) -> frozenset[str]:
@@ -214,6 +397,10 @@ class ClaimMatcher:
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._document_frequency: Counter[str] = Counter()
         self._claim_documents: dict[str, set[str]] = defaultdict(set)
+        # The distinct (numbers, weekdays, people) of each claim's mentions: a new mention joins a claim only if it
+        # agrees with all of them, so "two drones on May 3" cannot join a group through "drones" that already
+        # holds "drones on May 9". Most mentions have none of these, so the lists stay tiny.
+        self._claim_details: dict[str, list[_Features]] = defaultdict(list)
         # Claims matched for a document whose mentions are not added yet (ingest matches a whole document
         # before adding it), so the same-document rule also holds within the document being ingested.
         self._pending: dict[str, set[str]] = defaultdict(set)
@@ -232,7 +419,50 @@ class ClaimMatcher:
             if len(postings) <= MAX_POSTING:
                 postings.append(position)
         self._claim_documents[claim_id].add(document_id)
+        if features.numbers or features.weekdays or features.people:
+            details = self._claim_details[claim_id]
+            if not any(_same_details(features, known) for known in details):
+                details.append(features)
         self._pending.pop(document_id, None)
+
+    def checkpoint(self) -> int:
+        """A marker for `rollback`: the number of mentions held now."""
+        return len(self._mentions)
+
+    def rollback(self, checkpoint: int) -> None:
+        """Forget every mention added after `checkpoint` (a failed ingest transaction must not leave ids behind)."""
+        removed = self._mentions[checkpoint:]
+        if not removed:
+            return
+        del self._mentions[checkpoint:]
+        for mention in removed:
+            for key in mention.features.keys:
+                self._document_frequency[key] -= 1
+                if not self._document_frequency[key]:
+                    del self._document_frequency[key]
+                postings = self._postings.get(key)
+                while postings and postings[-1] >= checkpoint:
+                    postings.pop()
+        self._claim_documents.clear()
+        self._claim_details.clear()
+        for mention in self._mentions:
+            self._claim_documents[mention.claim_id].add(mention.document_id)
+            features = mention.features
+            if features.numbers or features.weekdays or features.people:
+                details = self._claim_details[mention.claim_id]
+                if not any(_same_details(features, known) for known in details):
+                    details.append(features)
+        self._pending.clear()
+
+    @contextmanager
+    def rollback_on_error(self) -> Iterator[None]:
+        """Undo the mentions added inside the block if it raises."""
+        checkpoint = self.checkpoint()
+        try:
+            yield
+        except BaseException:
+            self.rollback(checkpoint)
+            raise
 
     def match(self, text: str, claimant: str | None, document_id: str) -> str | None:
         """Return the id of the existing claim that `text` restates, or None for a new claim."""
@@ -260,12 +490,16 @@ class ClaimMatcher:
                 document_id, ()
             )
             needed = self.same_document_threshold if same_document else self.threshold
-            if score >= needed and (best is None or score > best[1]):
-                best = (claim_id, score)
+            if score < needed or (best is not None and score <= best[1]):
+                continue
+            if any(_conflict(query, known) for known in self._claim_details.get(claim_id, ())):
+                continue
+            best = (claim_id, score)
         return best
 
-    def similarity(self, first: str, second: str, first_claimant: str | None = None,
-                   second_claimant: str | None = None) -> float:
+    def similarity(
+        self, first: str, second: str, first_claimant: str | None = None, second_claimant: str | None = None
+    ) -> float:
         """The match score of two claim texts under the current idf statistics (for tests and tuning)."""
         return self._similarity(_features(first, first_claimant), _features(second, second_claimant), {})
 
@@ -290,8 +524,8 @@ class ClaimMatcher:
         return [position for position, shared_weight in ranked if shared_weight >= cutoff]
 
     def _similarity(self, query: _Features, other: _Features, idf_cache: dict[str, float]) -> float:
-        if query.numbers and other.numbers and not (query.numbers & other.numbers):
-            return 0.0  # "May 9" vs "May 3", "12 hours" vs "14 months": different facts
+        if _conflict(query, other):
+            return 0.0
         common = query.keys & other.keys
         if not common:
             return 0.0
@@ -313,9 +547,7 @@ class ClaimMatcher:
         other_predicates = other.keys - entities
         predicate_total = sum(map(weight, query_predicates)) + sum(map(weight, other_predicates))
         predicate_dice = (
-            2.0 * sum(map(weight, query_predicates & other_predicates)) / predicate_total
-            if predicate_total
-            else 0.0
+            2.0 * sum(map(weight, query_predicates & other_predicates)) / predicate_total if predicate_total else 0.0
         )
         overlap = shared / min(query_weight, other_weight)
         length_ratio = min(len(query.keys), len(other.keys)) / max(len(query.keys), len(other.keys))
@@ -329,9 +561,32 @@ class ClaimMatcher:
         )
         if predicate_dice < MIN_PREDICATE_AGREEMENT:
             score *= WEAK_PREDICATE_FACTOR
+        elif (
+            predicate_dice >= SUBSTITUTION_PREDICATE_AGREEMENT
+            and (query.entities - other.keys)
+            and (other.entities - query.keys)
+        ):
+            # The same thing said about different names ("drones over Moscow" / "drones over Lviv"): when the
+            # wording agrees this closely, a name swapped for another is a different fact, not a paraphrase.
+            return 0.0
+        if query.negated != other.negated:
+            score *= POLARITY_MISMATCH_FACTOR
         if query.claimant_keys and other.claimant_keys:
             if query.claimant_keys & other.claimant_keys:
                 score += SAME_CLAIMANT_BONUS
             else:
                 score -= DIFFERENT_CLAIMANT_PENALTY
         return score
+
+
+def _conflict(query: _Features, other: _Features) -> bool:
+    """Details that make two otherwise similar texts different facts: numbers, weekdays, the people named."""
+    if query.numbers and other.numbers and not (query.numbers <= other.numbers or other.numbers <= query.numbers):
+        return True  # "May 9" vs "May 3", "12 hours" vs "14 months"; "two drones" vs "two drones on May 3" agree
+    if query.weekdays and other.weekdays and not (query.weekdays & other.weekdays):
+        return True
+    return bool(query.people and other.people and not (query.people & other.people))
+
+
+def _same_details(first: _Features, second: _Features) -> bool:
+    return first.numbers == second.numbers and first.weekdays == second.weekdays and first.people == second.people
