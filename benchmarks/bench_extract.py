@@ -11,6 +11,11 @@ Throughput, on `generate_corpus(--articles)` (~20 sentences per article), in one
   (a) floor: split + store the sentences with sqlite-utils (`Database(path)["sentences"].insert_all(...)`);
   (b) pipeline: split + extract + score + group (ClaimMatcher, ingest's match-then-add order).
 Prints both, in sentences per second, and the ratio (b)/(a) (target <= 10x).
+
+Grouping quality off the seeds, against overfitting: on the same synthetic corpus, cross-source pair recall and
+wrong merges against the generator's ground truth (`generate_corpus_with_truth`: a swapped person, place or number
+is a different fact); and the hand-made held-out pairs of tests/gold/paraphrase_pairs.json. Last, the matcher's
+memory (tracemalloc) holding every mention of the corpus.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import json
 import sys
 import tempfile
 import time
+import tracemalloc
 import unicodedata
 from pathlib import Path
 
@@ -27,15 +33,24 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-from corpus import generate_corpus  # noqa: E402
+from corpus import generate_corpus_with_truth  # noqa: E402
 from sqlite_utils import Database  # noqa: E402
 
-from workbench.evaluation import evaluate, locate_gold, run_in_memory  # noqa: E402
+from workbench.evaluation import (  # noqa: E402
+    GoldMention,
+    GoldSet,
+    evaluate,
+    locate_gold,
+    pair_figures,
+    paraphrase_pair_results,
+    run_in_memory,
+)
 from workbench.extract import extract_claims, split_sentences  # noqa: E402
 from workbench.extract.checkworthiness import default_model  # noqa: E402
 from workbench.match import ClaimMatcher  # noqa: E402
 
 GOLD_PATH = REPO_ROOT / "tests" / "gold" / "seeds_gold.json"
+PAIRS_PATH = REPO_ROOT / "tests" / "gold" / "paraphrase_pairs.json"
 
 
 def seed_quality() -> None:
@@ -78,28 +93,53 @@ def time_floor(articles: list[tuple[str, str]], database_path: Path) -> tuple[in
     return count, time.perf_counter() - started
 
 
-def time_pipeline(articles: list[tuple[str, str]]) -> tuple[int, int, int, float, float]:
+def time_pipeline(articles: list[tuple[str, str]]) -> tuple[int, int, int, float, float, list, list]:
     """Total seconds for split + extract + score + group, and the part of it spent grouping."""
     matcher = ClaimMatcher()
     started = time.perf_counter()
     grouping_seconds = 0.0
     sentence_count = claim_count = 0
+    output: list[tuple[str, int, int, str]] = []
+    claims_seen: list = []
     for name, text in articles:
         spans = split_sentences(text)
         sentence_count += len(spans)
         claims = extract_claims(text, spans)
         claim_count += len(claims)
         grouping_started = time.perf_counter()
-        assigned = []
-        for claim in claims:
+        for claim in claims:  # ingest's order: each claim joins the matcher as soon as it is assigned
             claim_id = matcher.match(claim.text, claim.claimant, name) or f"{name}:{claim.start}"
-            assigned.append((claim_id, claim))
-        for claim_id, claim in assigned:
             matcher.add(claim_id, claim.text, claim.claimant, name)
+            output.append((name, claim.start, claim.end, claim_id))
+            claims_seen.append((claim_id, claim.text, claim.claimant, name))
         grouping_seconds += time.perf_counter() - grouping_started
     elapsed = time.perf_counter() - started
     groups = len({mention.claim_id for mention in matcher._mentions})  # noqa: SLF001 - benchmark introspection
-    return sentence_count, claim_count, groups, elapsed, grouping_seconds
+    return sentence_count, claim_count, groups, elapsed, grouping_seconds, output, claims_seen
+
+
+def matcher_megabytes(claims: list) -> float:
+    """Memory held by a matcher loaded with `claims` (tracemalloc, so run after the timings)."""
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    matcher = ClaimMatcher()
+    for claim_id, text, claimant, document in claims:
+        matcher.add(claim_id, text, claimant, document)
+    held = tracemalloc.get_traced_memory()[0] - baseline
+    tracemalloc.stop()
+    del matcher
+    return held / 1_048_576
+
+
+def paraphrase_pairs() -> None:
+    results = paraphrase_pair_results(json.loads(PAIRS_PATH.read_text(encoding="utf-8")))
+    same_grouped, same, different_grouped, different = pair_figures(results)
+    print("== held-out hand-made pairs (tests/gold/paraphrase_pairs.json)")
+    print(f"  same-claim pairs grouped      {same_grouped} of {same}")
+    print(f"  different-claim pairs grouped {different_grouped} of {different}  (wrong merges)")
+    for result in results:
+        if result.grouped != (result.label == "same"):
+            print(f"    {'missed' if result.label == 'same' else 'merged'}: {result.first!r} / {result.second!r}")
 
 
 def main() -> None:
@@ -110,7 +150,9 @@ def main() -> None:
 
     seed_quality()
 
-    articles = generate_corpus(arguments.articles, arguments.seed)
+    paraphrase_pairs()
+
+    articles, truth = generate_corpus_with_truth(arguments.articles, arguments.seed)
     default_model()  # model loading is a one-off cost, not per-sentence throughput
     # The machine is shared: the floor is the best of three runs, each into a fresh database file.
     floor_runs = []
@@ -119,7 +161,9 @@ def main() -> None:
             sentences, seconds = time_floor(articles, Path(directory) / f"floor{run}.db")
             floor_runs.append(seconds)
     floor_seconds = min(floor_runs)
-    _, claims, groups, pipeline_seconds, grouping_seconds = time_pipeline(articles)
+    cpu_started = time.process_time()
+    _, claims, groups, pipeline_seconds, grouping_seconds, output, claims_seen = time_pipeline(articles)
+    pipeline_cpu = time.process_time() - cpu_started
     print(f"== throughput on {len(articles)} synthetic articles, {sentences} sentences")
     print(
         f"  (a) split + store (sqlite-utils insert_all)  {floor_seconds:7.2f} s  "
@@ -127,13 +171,21 @@ def main() -> None:
     )
     print(
         f"  (b) split + extract + score + group          {pipeline_seconds:7.2f} s  "
-        f"{sentences / pipeline_seconds:9.0f} sentences/s  ({claims} claims in {groups} groups)"
+        f"{sentences / pipeline_seconds:9.0f} sentences/s  ({claims} claims in {groups} groups; "
+        f"{pipeline_cpu:.2f} s CPU)"
     )
     print(
         f"      of which grouping                        {grouping_seconds:7.2f} s; split + extract + score "
         f"{sentences / (pipeline_seconds - grouping_seconds):9.0f} sentences/s"
     )
     print(f"  ratio (b)/(a)                                {pipeline_seconds / floor_seconds:7.1f}x  (target <= 10x)")
+    print(f"  matcher memory for {len(claims_seen)} mentions     {matcher_megabytes(claims_seen):7.1f} MB")
+
+    gold = GoldSet(tuple(GoldMention(t.fact, t.document, t.start, t.end) for t in truth), ())
+    report = evaluate(gold, output)
+    print(f"== grouping on the same synthetic corpus against its ground truth ({len(truth)} fact mentions)")
+    for line in report.lines()[3:6]:
+        print("  " + line)
 
 
 if __name__ == "__main__":
