@@ -30,8 +30,8 @@ def child_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("PYTHONPATH", str(REPO_ROOT))
     env.update({"COLUMNS": "200", "LINES": "50", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"})
-    # One hash seed for every child, so runs compare exactly: grouping currently breaks score ties in set order
-    # (see test_reingest.py::test_grouping_does_not_depend_on_the_hash_seed).
+    # One hash seed for every child, so runs compare exactly even if grouping ever broke a score tie in set order
+    # (test_reingest.py::test_grouping_does_not_depend_on_the_hash_seed checks that it does not).
     env["PYTHONHASHSEED"] = "0"
     env.update(extra)
     return env
