@@ -254,8 +254,13 @@ class TerminalProcess:
             return self._output.decode("utf-8", errors="replace")
 
     def output_size(self) -> int:
+        """A mark for `output_since`: the number of bytes received so far."""
         with self._lock:
             return len(self._output)
+
+    def output_since(self, mark: int) -> str:
+        with self._lock:
+            return self._output[mark:].decode("utf-8", errors="replace")
 
     def send(self, keys: str) -> None:
         os.write(self.master_fd, keys.encode())

@@ -21,6 +21,9 @@ from processes import (
     run_workbench,
     sqlite_connection,
     start_workbench,
+    terminal_app,
+    wait_until,
+    workbench_command,
     write_articles,
 )
 
@@ -197,3 +200,70 @@ def test_readers_see_committed_changes_while_writers_run(seeded_db: Path) -> Non
     for notes in seen_notes.values():
         assert all(note == "" or note.startswith("note 9.") for note in notes)
     assert assert_unbroken_history(seeded_db) == json.loads(writer_out)["changes"]
+
+
+def test_two_review_apps_and_a_script_on_one_database(seeded_db: Path) -> None:
+    """Two real apps (pseudo-terminals) and `workbench set` at once: a status from one app and a note from the
+    other on the same claim both persist, the apps pick up each other's changes, nobody sees "locked"."""
+    with sqlite_connection(seeded_db, readonly=True) as conn:
+        order = [row[0] for row in conn.execute("SELECT id FROM claims ORDER BY sort_key, id")]
+    total = len(order)
+    with (
+        terminal_app(workbench_command("review", "--db", str(seeded_db), "--reviewer", "ana")) as ana,
+        terminal_app(workbench_command("review", "--db", str(seeded_db), "--reviewer", "bo")) as bo,
+    ):
+        for app in (ana, bo):
+            app.wait_for_output(lambda screen: f"0 / {total} reviewed" in screen, 30, "an app's first screen")
+            app.wait_until_quiet()
+
+        bo_mark = bo.output_size()
+        ana.send("t")  # status on the first claim; ana's cursor moves on to the second
+        wait_until(lambda: reviews(seeded_db)[order[0]][0] == "true", 15, what="ana's status stored")
+        # bo never pressed a key: the change can only reach its screen through the app's own polling
+        wait_until(lambda: f"1 / {total} reviewed" in bo.output_since(bo_mark), 15, what="bo's app to show it")
+
+        bo.send("n")  # bo writes a note on the first claim, where its cursor still is
+        bo.wait_until_quiet()
+        bo.send("source: ministry briefing")
+        bo.wait_until_quiet()
+        bo.send("\x13")
+        script = start_workbench(
+            "set", order[1], "--note", "from the script", "--reviewer", "bot", "--db", str(seeded_db)
+        )
+        ana.send("f")  # ana's status on the second claim, while the script writes its note
+        try:
+            script_out, script_err = script.communicate(timeout=60)
+        finally:
+            kill_group(script)
+        assert script.returncode == 0, script_err
+        third = run_workbench("set", order[2], "--status", "misleading", "--reviewer", "bot", "--db", str(seeded_db))
+        assert third.returncode == 0, third.stderr
+
+        wait_until(
+            lambda: (
+                reviews(seeded_db)[order[0]] == ("true", "source: ministry briefing")
+                and reviews(seeded_db)[order[1]] == ("false", "from the script")
+            ),
+            15,
+            what="every change stored",
+        )
+        for app in (ana, bo):
+            wait_until(lambda app=app: f"3 / {total} reviewed" in app.output, 15, what="both apps to show 3 reviewed")
+            assert app.alive()
+        for output in (ana.output, bo.output, script_out + script_err, third.stdout + third.stderr):
+            assert "locked" not in output.lower() and "Traceback" not in output
+
+    stored = reviews(seeded_db)
+    assert stored[order[0]] == ("true", "source: ministry briefing")
+    assert stored[order[1]] == ("false", "from the script")
+    assert stored[order[2]][0] == "misleading"
+    with sqlite_connection(seeded_db, readonly=True) as conn:
+        authors = set(conn.execute("SELECT claim_id, field, reviewer FROM review_history").fetchall())
+    assert authors == {
+        (order[0], "status", "ana"),
+        (order[0], "note", "bo"),
+        (order[1], "status", "ana"),
+        (order[1], "note", "bot"),
+        (order[2], "status", "bot"),
+    }
+    assert_unbroken_history(seeded_db)

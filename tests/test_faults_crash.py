@@ -24,7 +24,9 @@ from processes import (
     run_workbench,
     sqlite_connection,
     start_workbench,
+    terminal_app,
     wait_until,
+    workbench_command,
     write_articles,
 )
 
@@ -212,3 +214,75 @@ def test_writer_killed_inside_a_transaction_loses_only_that_transaction(tmp_path
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         row = conn.execute("SELECT status, note FROM reviews WHERE claim_id = ?", [claim_id]).fetchone()
     assert row == ("true", "after the crash")
+
+
+# --- the review UI, a real process in a pseudo-terminal ----------------------------------------------------------
+
+
+def review_state(db_path: Path) -> dict[str, tuple[str, str]]:
+    with sqlite_connection(db_path, readonly=True) as conn:
+        return {
+            row[0]: (row[1], row[2])
+            for row in conn.execute(
+                "SELECT claim_id, status, note FROM reviews WHERE status != 'unreviewed' OR note != ''"
+            )
+        }
+
+
+def test_review_app_killed_at_any_moment_keeps_every_stored_action(tmp_path: Path) -> None:
+    """Statuses and a note typed in the real app are on disk before the kill; the action in flight at the kill is
+    stored whole (status and history row) or not at all; the next start of the app works and shows them."""
+    db_path = tmp_path / "review.db"
+    assert run_workbench("ingest", str(REPO_ROOT / "seeds"), "--db", str(db_path), timeout=60).returncode == 0
+    with sqlite_connection(db_path, readonly=True) as conn:
+        order = [row[0] for row in conn.execute("SELECT id FROM claims ORDER BY sort_key, id")]
+    review = workbench_command("review", "--db", str(db_path), "--reviewer", "kim")
+
+    with terminal_app(review) as app:
+        app.wait_for_output(lambda screen: f"0 / {len(order)} reviewed" in screen, 30, "the app's first screen")
+        app.wait_until_quiet()
+        for stored, key in enumerate("tfm", start=1):  # each verdict moves on to the next claim
+            app.send(key)
+            wait_until(lambda stored=stored: len(review_state(db_path)) == stored, 15, what=f"verdict {key!r} stored")
+        app.send("n")
+        app.wait_until_quiet()
+        app.send("checked with the ministry")
+        app.wait_until_quiet()
+        app.send("\x13")  # ctrl+s saves the note
+        wait_until(lambda: len(review_state(db_path)) == 4, 15, what="the note stored")
+        app.send("u")  # one more verdict, and the kill follows at once: stored or not, never half stored
+        app.kill()
+        assert "locked" not in app.output.lower() and "Traceback" not in app.output
+
+    state = review_state(db_path)
+    assert state[order[0]] == ("true", "") and state[order[1]] == ("false", "")
+    assert state[order[2]] == ("misleading", "")
+    assert state[order[3]] in {
+        ("unreviewed", "checked with the ministry"),
+        ("unverifiable", "checked with the ministry"),
+    }
+    assert set(state) == set(order[:4])
+    with sqlite_connection(db_path, readonly=True) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        history = conn.execute("SELECT claim_id, field, new_value, reviewer FROM review_history ORDER BY id").fetchall()
+    stored_changes = [(claim_id, field, value) for claim_id, field, value, _reviewer in history]
+    assert stored_changes[:4] == [
+        (order[0], "status", "true"),
+        (order[1], "status", "false"),
+        (order[2], "status", "misleading"),
+        (order[3], "note", "checked with the ministry"),
+    ]
+    assert {reviewer for *_rest, reviewer in history} == {"kim"}
+    # the last key: either both the status and its history row are there, or neither
+    last_status = state.get(order[3], ("unreviewed", ""))[0]
+    assert (last_status == "unverifiable") == (len(history) == 5)
+
+    with terminal_app(review) as again:
+        reviewed = 4 if last_status == "unverifiable" else 3
+        again.wait_for_output(
+            lambda screen: f"{reviewed} / {len(order)} reviewed" in screen, 30, "the restarted app's first screen"
+        )
+        again.wait_until_quiet()
+        again.send("q")
+        wait_until(lambda: not again.alive(), 15, what="the app to quit on q")
+        assert again.process.returncode == 0
