@@ -256,3 +256,31 @@ def test_refused_foreign_database_keeps_its_journal_mode_and_data(tmp_path: Path
     with sqlite_connection(db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM invoices").fetchone()[0] == 2
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+async def test_review_app_on_a_read_only_database_browses_and_refuses_verdicts(tmp_path: Path) -> None:
+    """The app opens a read-only file for browsing; a verdict key says why nothing was stored and keeps running."""
+    from ui_data import build_review_db
+
+    from workbench.ui.app import create_app
+
+    db_path = build_review_db(tmp_path / "review.db")
+    with sqlite_connection(db_path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db_path.chmod(0o444)
+    try:
+        before = fingerprint(db_path)
+        app = create_app(db_path, "ana", poll_seconds=0)
+        async with app.run_test(size=(150, 40)) as pilot:
+            assert app.store.readonly  # type: ignore[attr-defined]
+            await pilot.press("t", "j", "f", "n")
+            await pilot.pause()
+            await pilot.press("escape")
+            messages = " ".join(str(notification.message) for notification in app._notifications)
+            assert "read-only" in messages, messages
+            assert app.is_running and app.return_code is None
+        assert fingerprint(db_path) == before
+        with sqlite_connection(db_path, readonly=True) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM review_history").fetchone()[0] == 0
+    finally:
+        db_path.chmod(0o644)
