@@ -284,3 +284,27 @@ async def test_review_app_on_a_read_only_database_browses_and_refuses_verdicts(t
             assert conn.execute("SELECT COUNT(*) FROM review_history").fetchone()[0] == 0
     finally:
         db_path.chmod(0o644)
+
+
+def test_damage_found_mid_command_is_one_line_and_changes_nothing(tmp_path: Path, template_db: Path) -> None:
+    """The schema page is fine (so opening succeeds) but every table's and index's root page is garbage: the first
+    query that reads data fails, and the user gets one line naming the file, not a traceback."""
+    db_path = tmp_path / "damaged.db"
+    shutil.copy(template_db, db_path)
+    with sqlite_connection(db_path, readonly=True) as conn:
+        root_pages = [
+            row[0]
+            for row in conn.execute(
+                "SELECT rootpage FROM sqlite_master WHERE rootpage > 1 AND tbl_name != '_sqlite_migrations'"
+            )
+        ]
+    data = bytearray(db_path.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    for page in root_pages:
+        data[(page - 1) * page_size : page * page_size] = os.urandom(page_size)
+    db_path.write_bytes(bytes(data))
+    before = fingerprint(db_path)
+    for command in (["status"], ["export", "--format", "json"], ["set", "c1", "--status", "true"]):
+        result = run_workbench(*command, "--db", str(db_path), timeout=30)
+        assert_one_line_error(result, str(db_path), "damaged")
+        assert fingerprint(db_path) == before

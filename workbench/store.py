@@ -267,8 +267,12 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.OperationalError | sqlite3.DataError) or type(exc) is sqlite3.DatabaseError:
+            # A damaged page, a full disk or a lock held too long, met mid-command: one line naming the file for
+            # the user instead of a traceback. (Integrity and programming errors are bugs and keep their traceback.)
+            raise DatabaseError(f"{self.path}: {describe_sqlite_error(exc)}") from exc
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
@@ -305,6 +309,18 @@ class Store:
 
     def total_changes(self) -> int:
         return self.conn.total_changes
+
+
+def describe_sqlite_error(error: BaseException) -> str:
+    """SQLite's message, with what it means for the user's data and what to do."""
+    message = str(error)
+    if "malformed" in message or "not a database" in message:
+        return f"the database is damaged ({message}); restore it from a backup"
+    if "full" in message:
+        return f"{message}: free some disk space (a change in progress was rolled back)"
+    if "locked" in message or "busy" in message:
+        return "stayed busy (another process is writing); nothing was changed, try again"
+    return message
 
 
 def _begin_immediate(conn: sqlite3.Connection, path: Path) -> None:
