@@ -30,6 +30,9 @@ from processes import (
     write_articles,
 )
 
+from workbench.review import update_review
+from workbench.store import open_store
+
 pytestmark = pytest.mark.slow
 
 ARTICLE_COUNT = 60
@@ -152,9 +155,9 @@ def test_verdicts_survive_an_ingest_killed_mid_run(
     assert run_workbench("ingest", str(first_half), "--db", str(db_path), timeout=120).returncode == 0
     with sqlite_connection(db_path) as conn:
         reviewed = [row[0] for row in conn.execute("SELECT id FROM claims ORDER BY sort_key LIMIT 5")]
-    for index, claim_id in enumerate(reviewed):
-        result = run_workbench("set", claim_id, "--status", "false", "--note", f"note {index}", "--db", str(db_path))
-        assert result.returncode == 0, result.stderr
+    with open_store(db_path) as store:
+        for index, claim_id in enumerate(reviewed):
+            update_review(store, claim_id, reviewer="ana", status="false", note=f"note {index}")
 
     run_and_kill_after(articles, db_path, ARTICLE_COUNT // 2 + 10)
     assert run_workbench("ingest", str(articles), "--db", str(db_path), timeout=120).returncode == 0

@@ -195,7 +195,6 @@ def test_file_names_that_look_like_shell_commands_are_never_run(tmp_path: Path) 
     for command in (
         ["ingest", str(folder)],
         ["status"],
-        ["export", "--format", "csv"],
         ["export", "--format", "markdown"],
     ):
         result = run_workbench(*command, "--db", str(db_path), cwd=tmp_path, timeout=30)
