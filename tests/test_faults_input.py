@@ -346,7 +346,7 @@ def test_max_size_option_sets_the_limit(tmp_path: Path) -> None:
     result = run_workbench("ingest", str(article), "--max-size", "0.5", "--db", str(db_path), timeout=30)
     assert result.returncode == 1
     assert_no_traceback(result)
-    assert error_lines(result)[0].startswith(f"error: {article}: file is 1.0 MB, over the")
+    assert error_lines(result)[0].startswith(f"error: {article}: file is 1.0 MB, over the 0.5 MB limit")
     refused_option = run_workbench("ingest", str(article), "--max-size", "-3", "--db", str(db_path), timeout=30)
     assert refused_option.returncode == 2 and "--max-size" in refused_option.stderr
     assert_no_traceback(refused_option)

@@ -235,7 +235,7 @@ def detect_outlet(raw: str) -> str | None:
 
 def _over_limit(size: int, max_bytes: int) -> FileProblem:
     return FileProblem(
-        f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.0f} MB limit (raise it with --max-size)"
+        f"file is {size / 1_048_576:.1f} MB, over the {max_bytes / 1_048_576:.3g} MB limit (raise it with --max-size)"
     )
 
 
