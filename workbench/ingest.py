@@ -25,6 +25,8 @@ from workbench.store import Store, utc_now
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 SORT_KEY_DOCUMENT_STRIDE = 100_000_000
+# Claims whose discrepancy flags are recomputed per transaction at the end of a run (short write locks).
+DISCREPANCY_REFRESH_CHUNK = 200
 
 # Lines that are page furniture, never article text.
 _BOILERPLATE_LINE = re.compile(
@@ -342,32 +344,35 @@ class Ingester:
         # mentions again and never points at rolled-back claim ids.
         with self.matcher.rollback_on_error(), self.store.write() as db:
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0]
-            db["documents"].insert(
-                {
-                    "id": document_id,
-                    "seq": seq,
-                    "file_name": document.path.name,
-                    "source_path": str(document.path),
-                    "title": document.title,
-                    "outlet": document.outlet,
-                    "text": document.text,
-                    "content_hash": document.raw_hash,
-                    "ingested_at": now,
-                }
-            )
-            db["sentences"].insert_all(
+            # Plain prepared statements: sqlite-utils' insert_all re-reads the table's columns and builds its SQL on
+            # every call, which cost more than the inserts themselves at ~20 rows a document.
+            db.conn.execute(
+                _INSERT_DOCUMENT,
                 (
-                    {
-                        "id": f"{document_id}:{span.index}",
-                        "document_id": document_id,
-                        "idx": span.index,
-                        "start": span.start,
-                        "end": span.end,
-                        "text": document.text[span.start : span.end],
-                    }
+                    document_id,
+                    seq,
+                    document.path.name,
+                    str(document.path),
+                    document.title,
+                    document.outlet,
+                    document.text,
+                    document.raw_hash,
+                    now,
+                ),
+            )
+            db.conn.executemany(
+                _INSERT_SENTENCE,
+                (
+                    (
+                        f"{document_id}:{span.index}",
+                        document_id,
+                        span.index,
+                        span.start,
+                        span.end,
+                        document.text[span.start : span.end],
+                    )
                     for span in sentences
                 ),
-                batch_size=500,
             )
             claim_rows: list[dict] = []
             mention_rows: list[dict] = []
@@ -413,23 +418,137 @@ class Ingester:
                     }
                 )
                 self.matcher.add(claim_id, claim.text, claim.claimant, document_id)
-            db["claims"].insert_all(claim_rows, batch_size=500)
-            db["reviews"].insert_all(
-                ({"claim_id": row["id"], "status": UNREVIEWED, "note": "", "updated_at": now} for row in claim_rows),
-                batch_size=500,
-            )
-            db["mentions"].insert_all(mention_rows, batch_size=500, ignore=True)
-            # Hand corrections win over the matcher for new passages too (imported here: corrections imports us).
-            from workbench.corrections import apply_corrections
-            from workbench.discrepancies import refresh_discrepancies
-
-            touched |= apply_corrections(self.store, [row["id"] for row in mention_rows])
-            refresh_claim_summaries(self.store, touched)
-            refresh_discrepancies(self.store, touched)
+            self._store_claims_and_mentions(claim_rows, mention_rows, touched, now)
         self._known_hashes.add(document.raw_hash)
         report.added.append((str(document.path), len(sentences), len(extracted)))
         report.new_claims += new_claims
         report.joined_claims += joined
+
+    def _store_claims_and_mentions(
+        self, claim_rows: list[dict], mention_rows: list[dict], touched: set[str], now: str
+    ) -> None:
+        """Insert one document's claims, reviews and mentions; bring the claims' summaries up to date.
+
+        Runs inside the document's transaction. Summaries of claims that only gained passages from this document
+        are updated by difference (constant work per claim), not recounted over every passage of the claim:
+        a claim quoted by hundreds of outlets would otherwise be recounted for each new article.
+        """
+        conn = self.store.conn
+        conn.executemany(
+            _INSERT_CLAIM,
+            [
+                (
+                    row["id"],
+                    row["text"],
+                    row["claimant"],
+                    row["channel"],
+                    row["checkworthiness"],
+                    row["source_count"],
+                    row["document_count"],
+                    row["sort_key"],
+                    row["created_at"],
+                    row["updated_at"],
+                )
+                for row in claim_rows
+            ],
+        )
+        conn.executemany(_INSERT_REVIEW, [(row["id"], UNREVIEWED, "", now) for row in claim_rows])
+        # A mention id repeats only if extraction yields one span twice; the first one is stored, as before.
+        unique_mentions = list({row["id"]: row for row in reversed(mention_rows)}.values())[::-1]
+        conn.executemany(
+            _INSERT_MENTION,
+            [
+                (
+                    row["id"],
+                    row["claim_id"],
+                    row["document_id"],
+                    row["sentence_id"],
+                    row["start"],
+                    row["end"],
+                    row["quote"],
+                    row["claim_text"],
+                    row["claimant"],
+                    row["channel"],
+                    row["checkworthiness"],
+                    row["created_at"],
+                )
+                for row in unique_mentions
+            ],
+        )
+        # Hand corrections win over the matcher for new passages too (imported here: corrections imports us).
+        from workbench.corrections import apply_corrections
+
+        corrected = apply_corrections(self.store, [row["id"] for row in unique_mentions])
+        recount = corrected | {row["id"] for row in claim_rows}
+        refresh_claim_summaries(self.store, recount)
+        _add_to_summaries(self.store, [row for row in unique_mentions if row["claim_id"] not in recount], now)
+        conn.executemany(_MARK_PENDING_REFRESH, [(claim_id,) for claim_id in touched | corrected])
+
+    def finish(self) -> None:
+        """Recompute the discrepancy flags this run (or an earlier, interrupted one) left pending; then contradictions.
+
+        Each chunk of claims is its own short transaction, so reviewers working meanwhile are never locked out.
+        """
+        from workbench.discrepancies import refresh_contradictions, refresh_discrepancies
+
+        conn = self.store.conn
+        pending = [row[0] for row in conn.execute("SELECT claim_id FROM pending_discrepancy_refresh ORDER BY 1")]
+        for offset in range(0, len(pending), DISCREPANCY_REFRESH_CHUNK):
+            chunk = pending[offset : offset + DISCREPANCY_REFRESH_CHUNK]
+            with self.store.write():
+                refresh_discrepancies(self.store, chunk)
+                conn.executemany("DELETE FROM pending_discrepancy_refresh WHERE claim_id = ?", [(c,) for c in chunk])
+        if pending:
+            refresh_contradictions(self.store)
+
+
+_INSERT_DOCUMENT = (
+    "INSERT INTO documents (id, seq, file_name, source_path, title, outlet, text, content_hash, ingested_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_SENTENCE = 'INSERT INTO sentences (id, document_id, idx, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)'
+_INSERT_CLAIM = (
+    "INSERT INTO claims (id, text, claimant, channel, checkworthiness, source_count, document_count, sort_key,"
+    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_REVIEW = "INSERT INTO reviews (claim_id, status, note, updated_at) VALUES (?, ?, ?, ?)"
+_INSERT_MENTION = (
+    'INSERT OR IGNORE INTO mentions (id, claim_id, document_id, sentence_id, start, "end", quote, claim_text,'
+    " claimant, channel, checkworthiness, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_MARK_PENDING_REFRESH = "INSERT OR IGNORE INTO pending_discrepancy_refresh (claim_id) VALUES (?)"
+
+
+def _add_to_summaries(store: Store, new_mentions: list[dict], now: str) -> None:
+    """Fold one new document's passages into the summaries of claims that existed before it.
+
+    Equal to `refresh_claim_summaries` for these claims: the document is new, so each claim gains exactly one
+    document; check-worthiness is the highest over all passages; a missing claimant is taken from the first
+    passage that names one (earlier passages named none, or the claim would already have one).
+    """
+    gained: dict[str, list[dict]] = {}
+    for row in new_mentions:
+        gained.setdefault(row["claim_id"], []).append(row)
+    store.conn.executemany(
+        """
+        UPDATE claims SET
+          source_count = source_count + ?1,
+          document_count = document_count + 1,
+          checkworthiness = CASE WHEN checkworthiness IS NULL OR checkworthiness < ?2 THEN ?2 ELSE checkworthiness END,
+          updated_at = ?3
+        WHERE id = ?4
+        """,
+        [(len(rows), max(row["checkworthiness"] for row in rows), now, claim_id) for claim_id, rows in gained.items()],
+    )
+    # Separate and rare: writing the claimant column re-indexes the claim for search (the FTS trigger).
+    first_claimants = {
+        claim_id: claimant
+        for claim_id, rows in gained.items()
+        if (claimant := next((row["claimant"] for row in rows if row["claimant"] is not None), None)) is not None
+    }
+    store.conn.executemany(
+        "UPDATE claims SET claimant = ? WHERE id = ? AND claimant IS NULL", [(c, i) for i, c in first_claimants.items()]
+    )
 
 
 def refresh_claim_summaries(store: Store, claim_ids: Iterable[str]) -> None:
@@ -472,8 +591,5 @@ def ingest_paths(
         ingester.ingest_file(path, report)
         if on_file:
             on_file(path)
-    if report.added:
-        from workbench.discrepancies import refresh_contradictions
-
-        refresh_contradictions(store)
+    ingester.finish()
     return report

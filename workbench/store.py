@@ -244,6 +244,27 @@ def m003_corrections(db: Database) -> None:
     db["review_conflicts"].create_index(["claim_id"])
 
 
+@migrations()
+def m004_pending_discrepancy_refresh(db: Database) -> None:
+    # Ingest recomputes discrepancy flags once per run for every claim it touched, not once per document: a claim
+    # quoted by hundreds of outlets would otherwise be re-examined hundreds of times. Each document's transaction
+    # records the claims it touched here, so a run killed before the end leaves its debt on disk and the next
+    # ingest pays it.
+    db["pending_discrepancy_refresh"].create({"claim_id": str}, pk="claim_id")
+    # sqlite-utils' FTS trigger re-indexed a claim on every UPDATE, so bumping a claim's source count (each new
+    # outlet quoting it) rewrote its full-text entry. Only the indexed columns need it.
+    db.execute("DROP TRIGGER IF EXISTS claims_au")
+    db.execute(
+        """
+        CREATE TRIGGER claims_au AFTER UPDATE OF text, claimant ON claims BEGIN
+          INSERT INTO claims_fts (claims_fts, rowid, text, claimant)
+          VALUES ('delete', old.rowid, old.text, old.claimant);
+          INSERT INTO claims_fts (rowid, text, claimant) VALUES (new.rowid, new.text, new.claimant);
+        END
+        """
+    )
+
+
 def known_migration_names() -> set[str]:
     return {migration.name for migration in migrations._migrations}
 

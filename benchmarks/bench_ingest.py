@@ -1,0 +1,315 @@
+"""Ingest throughput and memory at 1,000 and 10,000 articles, beside the floor of merely splitting and storing.
+
+    .venv/bin/python benchmarks/bench_ingest.py [--sizes 1000,10000] [--seed 0] [--workdir DIR] [--timeout 1800]
+
+For each size, `benchmarks/corpus.py:generate_corpus(N)` is written to files under --workdir (once; reused), then,
+in this order and in the same run:
+
+* floor: each file is read, decoded, split with the project's splitter (`workbench.extract.split_sentences`) and
+  its sentences stored with sqlite-utils `insert_all` into a fresh database: one transaction per article, WAL and
+  synchronous=NORMAL like the workbench store, so the floor pays the same durability. Best of two runs.
+* ingest: `workbench.ingest.ingest_paths` on a fresh database (the real path: read, clean, split, extract, score,
+  group, store, summaries, discrepancy and contradiction flags), in a child process. The child also times the
+  main stages by wrapping them (a few microseconds a call), so the output says where the time goes.
+* CLI: `python -m workbench ingest DIR --db FRESH` in a child process; its peak RSS comes from `os.wait4`
+  (the child's own `ru_maxrss`, the same figure `getrusage(RUSAGE_CHILDREN)` gives for one child).
+
+Prints seconds, sentences per second, the ratio ingest / floor (target <= 5x), the largest / smallest size time
+ratio (linearity: 10x the articles should take at most ~10x the time) and peak RSS per size (target: bounded,
+independent of corpus size). A child that runs past --timeout is stopped and reported with how far it got.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+# Stages timed inside the ingest child: (module, attribute, label). Calls nest only where noted in the labels.
+TIMED_STAGES = (
+    ("workbench.ingest", "read_document", "read + decode + clean"),
+    ("workbench.ingest", "split_sentences", "split"),
+    ("workbench.ingest", "extract_claims", "extract + score"),
+    ("workbench.match.ClaimMatcher", "match", "group: match"),
+    ("workbench.match.ClaimMatcher", "add", "group: add"),
+    ("workbench.ingest", "load_matcher", "group: load index"),
+    ("workbench.corrections", "apply_corrections", "corrections"),
+    ("workbench.ingest", "refresh_claim_summaries", "summaries (recount)"),
+    ("workbench.ingest", "_add_to_summaries", "summaries (incremental)"),
+    ("workbench.discrepancies", "refresh_discrepancies", "discrepancy flags"),
+    ("workbench.discrepancies", "refresh_contradictions", "contradictions"),
+)
+
+
+# -- corpus ----------------------------------------------------------------------------------------------------
+
+
+def write_corpus(workdir: Path, size: int, seed: int) -> Path:
+    """The generated articles as files (written once per size and seed; a finished folder has a marker)."""
+    folder = workdir / f"bench-ingest-corpus-{size}-{seed}"
+    marker = folder / ".complete"
+    if marker.exists():
+        return folder
+    sys.path.insert(0, str(HERE))
+    from corpus import generate_corpus
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in generate_corpus(size, seed):
+        (folder / name).write_text(text, encoding="utf-8")
+    marker.write_text("")
+    return folder
+
+
+def fresh_database(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        candidate = path.with_name(path.name + suffix)
+        if candidate.exists():
+            candidate.unlink()
+    return path
+
+
+# -- floor -----------------------------------------------------------------------------------------------------
+
+
+def time_floor(folder: Path, database_path: Path) -> tuple[int, float]:
+    """(sentences, seconds) to read, split and insert_all every article's sentences, one transaction each."""
+    from sqlite_utils import Database
+
+    from workbench.extract import split_sentences
+
+    files = sorted(path for path in folder.iterdir() if path.suffix == ".txt")
+    database = Database(fresh_database(database_path))
+    database.conn.execute("PRAGMA journal_mode = WAL")
+    database.conn.execute("PRAGMA synchronous = NORMAL")
+    started = time.perf_counter()
+    count = 0
+    for path in files:
+        text = path.read_bytes().decode("utf-8")
+        rows = [
+            {
+                "document": path.name,
+                "idx": span.index,
+                "start": span.start,
+                "end": span.end,
+                "text": text[span.start : span.end],
+            }
+            for span in split_sentences(text)
+        ]
+        count += len(rows)
+        database["sentences"].insert_all(rows, batch_size=500)
+    seconds = time.perf_counter() - started
+    database.close()
+    return count, seconds
+
+
+# -- children --------------------------------------------------------------------------------------------------
+
+
+def child_ingest(folder: Path, database_path: Path) -> None:
+    """Run ingest_paths with stage timers; print one JSON line."""
+    import importlib
+
+    totals: dict[str, float] = {label: 0.0 for _, _, label in TIMED_STAGES}
+
+    def timed(function, label: str):  # noqa: ANN001, ANN202 - a thin timing wrapper
+        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                totals[label] += time.perf_counter() - started
+
+        return wrapper
+
+    for target, attribute, label in TIMED_STAGES:
+        if target.endswith(".ClaimMatcher"):
+            owner = importlib.import_module(target.removesuffix(".ClaimMatcher")).ClaimMatcher
+        else:
+            owner = importlib.import_module(target)
+        if hasattr(owner, attribute):  # stages a given version of workbench does not have are skipped
+            setattr(owner, attribute, timed(getattr(owner, attribute), label))
+
+    from workbench.ingest import ingest_paths
+    from workbench.store import open_store
+
+    with open_store(database_path) as store:
+        started = time.perf_counter()
+        report = ingest_paths(store, [folder])
+        seconds = time.perf_counter() - started
+        counts = {
+            table: store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
+            for table in ("documents", "sentences", "claims", "mentions")
+        }
+        largest_group = store.conn.execute("SELECT COALESCE(MAX(source_count), 0) FROM claims").fetchone()[0]
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "failed": len(report.failed),
+                "counts": counts,
+                "largest_group": largest_group,
+                "stages": totals,
+            }
+        )
+    )
+
+
+def run_child(command: list[str], timeout: float) -> tuple[float, float, str | None]:
+    """(seconds, peak RSS MB, stdout or None on timeout) of one child process."""
+    # Output goes to files, not pipes: the CLI names every file it ingested, more than a pipe buffer holds.
+    with tempfile.TemporaryFile() as stdout_file, tempfile.TemporaryFile() as stderr_file:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=stdout_file, stderr=stderr_file, start_new_session=True
+        )
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                os.killpg(process.pid, signal.SIGKILL)
+                _, status, usage = os.wait4(process.pid, 0)
+                return time.perf_counter() - started, usage.ru_maxrss / 1024, None
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        stdout_file.seek(0)
+        stderr_file.seek(0)
+        stdout = stdout_file.read().decode(errors="replace")
+        stderr = stderr_file.read().decode(errors="replace")
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, stdout
+
+
+def stored_documents(database_path: Path) -> int:
+    """How many documents a stopped child had committed (read-only; the child is gone)."""
+    try:
+        conn = sqlite3.connect(f"{database_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+# -- driver ----------------------------------------------------------------------------------------------------
+
+
+def measure(size: int, seed: int, workdir: Path, timeout: float, run_cli: bool) -> dict:
+    folder = write_corpus(workdir, size, seed)
+    floor_runs = [time_floor(folder, workdir / f"bench-ingest-floor-{size}.db") for _ in range(2)]
+    sentences = floor_runs[0][0]
+    floor_seconds = min(seconds for _, seconds in floor_runs)
+
+    ingest_db = fresh_database(workdir / f"bench-ingest-{size}.db")
+    command = [sys.executable, __file__, "--child", str(folder), str(ingest_db)]
+    seconds, ingest_rss, stdout = run_child(command, timeout)
+    result: dict = {"size": size, "sentences": sentences, "floor_seconds": floor_seconds}
+    if stdout is None:
+        result.update(ingest_seconds=None, ingest_rss=ingest_rss, stopped_after=seconds)
+        result["documents_done"] = stored_documents(ingest_db)
+    else:
+        child = json.loads(stdout.strip().splitlines()[-1])
+        result.update(ingest_seconds=child["seconds"], ingest_rss=ingest_rss, child=child)
+    if run_cli and stdout is not None:
+        cli_db = fresh_database(workdir / f"bench-ingest-cli-{size}.db")
+        command = [sys.executable, "-m", "workbench", "ingest", str(folder), "--db", str(cli_db)]
+        cli_seconds, cli_rss, cli_out = run_child(command, timeout)
+        result.update(cli_seconds=cli_seconds if cli_out is not None else None, cli_rss=cli_rss)
+    return result
+
+
+def report(results: list[dict]) -> None:
+    print(
+        f"{'articles':>8} {'sentences':>9} | {'floor s':>7} {'floor sent/s':>12} | {'ingest s':>8} "
+        f"{'ingest sent/s':>13} {'ratio':>6} | {'CLI s':>7} {'CLI peak RSS':>12}"
+    )
+    for result in results:
+        floor = result["floor_seconds"]
+        sentences = result["sentences"]
+        if result["ingest_seconds"] is None:
+            done = result["documents_done"]
+            ingest = f"{'>' + format(result['stopped_after'], '.0f'):>8} {'(stopped)':>13} {'—':>6}"
+            note = f"  stopped after {result['stopped_after']:.0f} s with {done} of {result['size']} articles stored"
+        else:
+            seconds = result["ingest_seconds"]
+            ingest = f"{seconds:>8.1f} {sentences / seconds:>13.0f} {seconds / floor:>5.1f}x"
+            note = ""
+        cli = (
+            f"{result['cli_seconds']:>7.1f} {result['cli_rss']:>9.0f} MB"
+            if result.get("cli_seconds") is not None
+            else f"{'—':>7} {'—':>12}"
+        )
+        print(f"{result['size']:>8} {sentences:>9} | {floor:>7.2f} {sentences / floor:>12.0f} | {ingest} | {cli}{note}")
+    for result in results:
+        child = result.get("child")
+        if not child:
+            continue
+        counts = child["counts"]
+        print(
+            f"\n{result['size']} articles: {counts['documents']} documents, {counts['sentences']} sentences, "
+            f"{counts['claims']} claims from {counts['mentions']} passages (largest group {child['largest_group']}); "
+            f"ingest child peak RSS {result['ingest_rss']:.0f} MB"
+        )
+        accounted = 0.0
+        for label, seconds in sorted(child["stages"].items(), key=lambda item: -item[1]):
+            if seconds >= 0.005:
+                print(f"  {label:<26} {seconds:8.2f} s  {100 * seconds / child['seconds']:5.1f}%")
+            if label != "group: load index":  # load_matcher's own adds are also counted under "group: add"
+                accounted += seconds
+        rest = child["seconds"] - accounted
+        print(f"  {'storing + other':<26} {rest:8.2f} s  {100 * rest / child['seconds']:5.1f}%")
+    finished = [result for result in results if result["ingest_seconds"] is not None]
+    if len(finished) >= 2:
+        small, large = finished[0], finished[-1]
+        growth = large["size"] / small["size"]
+        time_ratio = large["ingest_seconds"] / small["ingest_seconds"]
+        floor_ratio = large["floor_seconds"] / small["floor_seconds"]
+        print(
+            f"\nlinearity: {growth:.0f}x the articles took {time_ratio:.1f}x the ingest time "
+            f"(floor {floor_ratio:.1f}x; target <= ~{growth:.0f}x)"
+        )
+        if small.get("cli_rss") and large.get("cli_rss"):
+            print(
+                f"peak RSS of the CLI ingest: {small['cli_rss']:.0f} MB at {small['size']} articles, "
+                f"{large['cli_rss']:.0f} MB at {large['size']} ({large['cli_rss'] / small['cli_rss']:.2f}x)"
+            )
+    print("targets: ingest <= 5x the floor; 10x the articles <= ~10x the time; ingest RSS bounded")
+    print("BENCH_JSON " + json.dumps(results))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts (default 1000,10000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")))
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds before a child is stopped")
+    parser.add_argument("--no-cli", action="store_true", help="skip the CLI run (no peak RSS figure)")
+    parser.add_argument("--child", nargs=2, metavar=("FOLDER", "DB"), help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    sys.path.insert(0, str(REPO_ROOT))
+    if arguments.child:
+        child_ingest(Path(arguments.child[0]), Path(arguments.child[1]))
+        return
+    sizes = [int(size) for size in arguments.sizes.split(",") if size.strip()]
+    results = []
+    for size in sizes:
+        results.append(measure(size, arguments.seed, arguments.workdir, arguments.timeout, not arguments.no_cli))
+        print(f"  [{size} articles measured]", file=sys.stderr, flush=True)
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
