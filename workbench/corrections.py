@@ -550,8 +550,8 @@ def _reset_field(store: Store, undone: Correction) -> None:
 def regroup(store: Store, matcher_factory: Callable[[], ClaimMatcher] = ClaimMatcher) -> RegroupReport:
     """Group every passage again with a fresh matcher, keep claim ids, then apply the corrections last.
 
-    Documents are matched in ingest order, each against the passages of the documents before it (as ingest
-    does). A group takes the id most of its passages had (ties: the id of its earliest passage); an id goes to
+    Passages are matched in ingest order, each against the passages before it (as ingest does). A group takes
+    the id most of its passages had (ties: the id of its earliest passage); an id goes to
     one group only, and a group with none of its own gets a fresh id that no claim, retired claim or history
     row has ever used. Passages pinned by a correction do not vote, and go where the correction says.
     """
@@ -608,25 +608,22 @@ def regroup(store: Store, matcher_factory: Callable[[], ClaimMatcher] = ClaimMat
 
 
 def _group_mentions(rows: list, matcher_factory: Callable[[], ClaimMatcher]) -> dict[str, str]:
+    """Passages in ingest order, each matched against those before it and joining the matcher at once (as ingest
+    does, so a later passage of the same document can group with an earlier one).
+
+    A new group is labelled with its first passage's current claim id while that label is free: the matcher may
+    break ties by id, and this way an unchanged matcher reproduces ingest's grouping exactly.
+    """
     matcher = matcher_factory()
     group_of: dict[str, str] = {}
-    next_label = 0
-    position = 0
-    while position < len(rows):
-        document_id = rows[position]["document_id"]
-        end = position
-        while end < len(rows) and rows[end]["document_id"] == document_id:
-            end += 1
-        document_rows = rows[position:end]
-        for row in document_rows:
-            label = matcher.match(row["claim_text"], row["claimant"], document_id)
-            if label is None:
-                label = f"g{next_label}"
-                next_label += 1
-            group_of[row["id"]] = label
-        for row in document_rows:
-            matcher.add(group_of[row["id"]], row["claim_text"], row["claimant"], document_id)
-        position = end
+    labels: set[str] = set()
+    for row in rows:
+        label = matcher.match(row["claim_text"], row["claimant"], row["document_id"])
+        if label is None:
+            label = row["claim_id"] if row["claim_id"] not in labels else f"~group{len(group_of)}"
+            labels.add(label)
+        group_of[row["id"]] = label
+        matcher.add(label, row["claim_text"], row["claimant"], row["document_id"])
     return group_of
 
 

@@ -22,6 +22,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from itertools import combinations
 
 from workbench.store import Store, utc_now
@@ -294,22 +295,33 @@ def _value_discrepancy(
 
 
 def _spelling_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discrepancy | None:
-    names = {source.mention_id: _names(source.sentence) for source in sources}
+    """Names with one spelling-blind skeleton but two spellings, each used by a source that lacks the other.
+
+    Linear in the names of the claim's sources (grouped by skeleton), so a claim with hundreds of sources is cheap.
+    """
+    occurrences: dict[str, dict[str, list[tuple[SourceText, int, int, str]]]] = defaultdict(lambda: defaultdict(list))
+    spellings_of: dict[str, set[str]] = {}
+    for source in sources:
+        names = _names(source.sentence)
+        spellings_of[source.mention_id] = {token.casefold() for token, _, _ in names}
+        for token, start, end in names:
+            skeleton = name_skeleton(token)
+            if len(skeleton) >= 2:
+                occurrences[skeleton][token.casefold()].append((source, start, end, token))
     spans: dict[tuple[str, int], Span] = {}
     pairs: set[tuple[str, str]] = set()
-    for first, second in combinations(sources, 2):
-        first_names, second_names = names[first.mention_id], names[second.mention_id]
-        first_spellings = {token.casefold() for token, _, _ in first_names}
-        second_spellings = {token.casefold() for token, _, _ in second_names}
-        for token_a, start_a, end_a in first_names:
-            for token_b, start_b, end_b in second_names:
-                if not _same_name_spelled_differently(token_a, token_b):
-                    continue
-                if token_a.casefold() in second_spellings or token_b.casefold() in first_spellings:
-                    continue  # both spellings in one source: not a disagreement between sources
-                pairs.add(tuple(sorted((token_a, token_b))))  # type: ignore[arg-type]
-                spans[(first.mention_id, start_a)] = _span_at(first, start_a, end_a, token_a)
-                spans[(second.mention_id, start_b)] = _span_at(second, start_b, end_b, token_b)
+    for spellings in occurrences.values():
+        for first, second in combinations(sorted(spellings), 2):
+            if abs(len(first) - len(second)) > 1:
+                continue
+            # both spellings in one source is not a disagreement between sources
+            only_first = [item for item in spellings[first] if second not in spellings_of[item[0].mention_id]]
+            only_second = [item for item in spellings[second] if first not in spellings_of[item[0].mention_id]]
+            if not only_first or not only_second:
+                continue
+            pairs.add((min(only_first[0][3], only_second[0][3]), max(only_first[0][3], only_second[0][3])))
+            for source, start, end, token in only_first + only_second:
+                spans[(source.mention_id, start)] = _span_at(source, start, end, token)
     if not spans:
         return None
     summary = f"{DISCREPANCY_LABELS['spelling']}: " + ", ".join(f"{a} / {b}" for a, b in sorted(pairs))
@@ -325,6 +337,7 @@ def _names(sentence: str) -> list[tuple[str, int, int]]:
     return tokens
 
 
+@lru_cache(maxsize=65536)
 def name_skeleton(name: str) -> str:
     """A spelling-blind key: 'Podolyak' and 'Podoliak' -> 'pdlk', 'Nykyforov' and 'Nikiforov' -> 'nkfrv'."""
     folded = "".join(char for char in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(char))
@@ -335,13 +348,6 @@ def name_skeleton(name: str) -> str:
         return ""
     skeleton = folded[0] + re.sub(r"[aeiou]", "", folded[1:])
     return re.sub(r"(.)\1+", r"\1", skeleton)
-
-
-def _same_name_spelled_differently(first: str, second: str) -> bool:
-    if first.casefold() == second.casefold() or abs(len(first) - len(second)) > 1:
-        return False
-    skeleton = name_skeleton(first)
-    return len(skeleton) >= 2 and skeleton == name_skeleton(second)
 
 
 def _claimant_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discrepancy | None:
