@@ -229,7 +229,7 @@ def test_status_uses_configured_labels_and_lists_leftover_statuses(
 ) -> None:
     update_review(seeded_store, claim_ids[0], reviewer="ana", status="misleading")
     (db_path.parent / "workbench.toml").write_text(
-        '[[status]]\nname = "half_true"\nlabel = "Half True"\nkey = "h"\n', encoding="utf-8"
+        '[[status]]\nname = "half_true"\nlabel = "Half True"\nkey = "3"\n', encoding="utf-8"
     )
     output = status_output(db_path)
     counts = table_counts(output, ["unreviewed", "half_true", "misleading"])
