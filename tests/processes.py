@@ -265,6 +265,14 @@ class TerminalProcess:
     def send(self, keys: str) -> None:
         os.write(self.master_fd, keys.encode())
 
+    def send_and_expect(self, keys: str, expected: str, timeout: float = 15.0) -> None:
+        """Type `keys`, then wait until `expected` is drawn (waiting for quiet fails on a blinking cursor)."""
+        mark = self.output_size()
+        self.send(keys)
+        wait_until(
+            lambda: expected in self.output_since(mark), timeout, interval=0.05, what=f"{expected!r} after {keys!r}"
+        )
+
     def wait_for_output(self, predicate: Callable[[str], bool], timeout: float, what: str) -> None:
         wait_until(lambda: predicate(self.output), timeout, interval=0.1, what=what)
 

@@ -222,10 +222,8 @@ def test_two_review_apps_and_a_script_on_one_database(seeded_db: Path) -> None:
         # bo never pressed a key: the change can only reach its screen through the app's own polling
         wait_until(lambda: f"1 / {total} reviewed" in bo.output_since(bo_mark), 15, what="bo's app to show it")
 
-        bo.send("n")  # bo writes a note on the first claim, where its cursor still is
-        bo.wait_until_quiet()
-        bo.send("source: ministry briefing")
-        bo.wait_until_quiet()
+        bo.send_and_expect("n", "Note on this claim")  # bo writes a note on the first claim, where its cursor still is
+        bo.send_and_expect("source: ministry briefing", "source: ministry briefing")
         bo.send("\x13")
         script = start_workbench(
             "set", order[1], "--note", "from the script", "--reviewer", "bot", "--db", str(seeded_db)

@@ -247,10 +247,8 @@ def test_review_app_killed_at_any_moment_keeps_every_stored_action(tmp_path: Pat
         for stored, key in enumerate("tfm", start=1):  # each verdict moves on to the next claim
             app.send(key)
             wait_until(lambda stored=stored: len(review_state(db_path)) == stored, 15, what=f"verdict {key!r} stored")
-        app.send("n")
-        app.wait_until_quiet()
-        app.send("checked with the ministry")
-        app.wait_until_quiet()
+        app.send_and_expect("n", "Note on this claim")
+        app.send_and_expect("checked with the ministry", "checked with the ministry")
         app.send("\x13")  # ctrl+s saves the note
         wait_until(lambda: len(review_state(db_path)) == 4, 15, what="the note stored")
         app.send("u")  # one more verdict, and the kill follows at once: stored or not, never half stored
