@@ -55,6 +55,9 @@ def snapshot(db_path: Path) -> dict[str, object]:
             "claims": set(conn.execute("SELECT id, text, source_count, document_count FROM claims").fetchall()),
             "mentions": set(conn.execute('SELECT id, claim_id, document_id, start, "end" FROM mentions').fetchall()),
             "reviews": set(conn.execute("SELECT claim_id, status, note FROM reviews").fetchall()),
+            # derived flags too: a run killed before recomputing them must leave that work to the next run
+            "discrepancies": set(conn.execute("SELECT claim_id, kind, summary, spans FROM discrepancies").fetchall()),
+            "contradictions": set(conn.execute("SELECT claim_a, claim_b, score FROM contradictions").fetchall()),
         }
 
 
