@@ -307,7 +307,8 @@ def main() -> None:
     results = []
     for size in sizes:
         results.append(measure(size, arguments.seed, arguments.workdir, arguments.timeout, not arguments.no_cli))
-        print(f"  [{size} articles measured]", file=sys.stderr, flush=True)
+        # Each size's figures as soon as they exist: a 10k run stopped by hand still leaves the 1k ones.
+        print(f"  [{size} articles measured] " + json.dumps(results[-1]), file=sys.stderr, flush=True)
     report(results)
 
 
