@@ -8,6 +8,7 @@ press in its own transaction: once the status is in the database, a kill cannot 
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -290,3 +291,29 @@ def test_review_app_killed_at_any_moment_keeps_every_stored_action(tmp_path: Pat
         again.send("q")
         wait_until(lambda: not again.alive(), 15, what="the app to quit on q")
         assert again.process.returncode == 0
+
+
+def test_ctrl_c_during_ingest_stops_cleanly_and_the_next_run_resumes(
+    articles: Path, uninterrupted: dict[str, object], tmp_path: Path
+) -> None:
+    """SIGINT (ctrl+c) mid-run: one word on stderr, exit 130, no traceback, whole documents only; a rerun finishes."""
+    db_path = tmp_path / "interrupted.db"
+    process = start_workbench("ingest", str(articles), "--db", str(db_path))
+    try:
+        wait_until(
+            lambda: process.poll() is not None or int(query_one(db_path, COUNT_DOCUMENTS) or 0) >= 5,
+            timeout=60,
+            interval=0.01,
+            what="5 documents committed",
+        )
+        process.send_signal(signal.SIGINT)
+        _stdout, stderr = process.communicate(timeout=30)
+    finally:
+        kill_group(process)
+    committed = assert_consistent(db_path, uninterrupted)
+    assert committed < ARTICLE_COUNT, "the ingest finished before the interrupt; the test proved nothing"
+    assert process.returncode == 130 and "Traceback" not in stderr, stderr
+    assert stderr.strip() in {"Aborted.", "Interrupted."}, stderr  # click turns ctrl+c into "Aborted."
+    resumed = run_workbench("ingest", str(articles), "--db", str(db_path), timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert snapshot(db_path) == uninterrupted
