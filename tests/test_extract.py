@@ -121,12 +121,17 @@ def test_leading_told_that_frame() -> None:
 
 
 def test_said_in_a_statement_and_on_telegram() -> None:
-    statement = only_claim(
+    text = (
         "The drones were disabled and crashed in the Kremlin without causing injuries or damage, "
         "the presidential press service said in a statement."
     )
-    assert statement.text == "The drones were disabled and crashed in the Kremlin without causing injuries or damage"
-    assert statement.channel == "statement"
+    # Two coordinated assertions (the event, and its outcome), each with its own verbatim span and the one frame.
+    event, outcome = claims_of(text)
+    assert event.text == "The drones were disabled and crashed in the Kremlin"
+    assert outcome.text == "Without causing injuries or damage"
+    assert text[outcome.start : outcome.end] == "without causing injuries or damage"
+    assert event.channel == outcome.channel == "statement"
+    assert event.claimant == outcome.claimant == "Presidential press service"
     telegram = only_claim(
         "“We will demand the use of weapons capable of stopping the regime,” Duma Speaker Vyacheslav Volodin "
         "said on Telegram."
@@ -173,8 +178,7 @@ def test_pronoun_claimants_resolve_to_the_previous_speaker() -> None:
     by_text = {claim.text: claim for claim in claims}
     assert by_text["I will take anything that comes out of the Kremlin very carefully"].claimant == "Antony Blinken"
     assert (
-        by_text["Russia reserves the right to take countermeasures wherever it deems appropriate"].claimant
-        == "Kremlin"
+        by_text["Russia reserves the right to take countermeasures wherever it deems appropriate"].claimant == "Kremlin"
     )
 
 
@@ -251,9 +255,21 @@ def test_nothing_after_a_related_stories_trailer_is_a_claim() -> None:
 def test_uncleaned_seeds_yield_no_claims_from_page_furniture(seed: Path) -> None:
     text = unicodedata.normalize("NFKC", seed.read_text(encoding="utf-8"))
     furniture = (
-        "Most Read from", "©2023", "Source by", "Related Articles", "Back to top", "Klimentyev / AP",
-        "Want to get", "We do not spam", "About Author", "The latest news from", "Prince", "Boris Johnson",
-        "Consult our file", "Exit mobile version", "(Updates with",
+        "Most Read from",
+        "©2023",
+        "Source by",
+        "Related Articles",
+        "Back to top",
+        "Klimentyev / AP",
+        "Want to get",
+        "We do not spam",
+        "About Author",
+        "The latest news from",
+        "Prince",
+        "Boris Johnson",
+        "Consult our file",
+        "Exit mobile version",
+        "(Updates with",
     )
     claims = claims_of(text)
     assert claims
@@ -266,9 +282,7 @@ def test_uncleaned_seeds_yield_no_claims_from_page_furniture(seed: Path) -> None
 def test_extraction_is_fast() -> None:
     import time
 
-    text = "\n\n".join(
-        unicodedata.normalize("NFKC", path.read_text(encoding="utf-8")) for path in SEEDS.glob("*.txt")
-    )
+    text = "\n\n".join(unicodedata.normalize("NFKC", path.read_text(encoding="utf-8")) for path in SEEDS.glob("*.txt"))
     claims_of(text)  # load the model once
     text = text * 10
     started = time.perf_counter()
@@ -276,3 +290,21 @@ def test_extraction_is_fast() -> None:
     extract_claims(text, spans)
     elapsed = time.perf_counter() - started
     assert len(spans) / elapsed > 500, f"{len(spans) / elapsed:.0f} sentences/s"
+
+
+def test_but_said_splits_into_two_claims_with_the_speaker_resolved() -> None:
+    text = "The drones hit the roof, Peskov said. He blamed the attack on Ukraine but said that no one was hurt."
+    claims = claims_of(text)
+    spans = [text[claim.start : claim.end] for claim in claims]
+    assert spans[-2:] == ["He blamed the attack on Ukraine", "no one was hurt"]
+    assert claims[-1].claimant == "Peskov"
+
+
+def test_comma_but_clause_takes_its_own_attribution() -> None:
+    text = "The US is still working to find out what happened, but one official said that the US received no warning."
+    claims = claims_of(text)
+    assert [text[claim.start : claim.end] for claim in claims][-1] == "the US received no warning"
+
+
+def test_short_coordination_is_not_split() -> None:
+    assert len(claims_of("Officials said prices rose sharply in May, but slowly in June, the ministry said.")) == 1

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from workbench.extract.attribution import Attribution, parse_attribution
 from workbench.extract.checkworthiness import score_sentences
+from workbench.extract.clauses import Clause, split_clauses
 from workbench.extract.splitter import split_sentences
 from workbench.models import ExtractedClaim, SentenceSpan
 
@@ -82,7 +83,7 @@ class _DocumentContext:
             self.full_names.setdefault(parts[-1], claimant)
 
     def full_name(self, claimant: str) -> str:
-        """"Peskov" -> "Dmitry Peskov" once the full name appeared earlier in the document."""
+        """ "Peskov" -> "Dmitry Peskov" once the full name appeared earlier in the document."""
         if self.full_names and " " not in claimant:
             return self.full_names.get(claimant, claimant)
         return claimant
@@ -119,19 +120,32 @@ def extract_claims(text: str, sentences: list[SentenceSpan]) -> list[ExtractedCl
         if len(core.split()) < MIN_CLAIM_WORDS or not _VERB_HINT.search(core):
             continue
         for part_start, part_end in _statement_parts(sentence_text, attribution.core_start, attribution.core_end):
-            part = sentence_text[part_start:part_end]
-            candidates.append(
-                _Candidate(
-                    sentence_index=sentence.index,
-                    sentence_text=sentence_text,
-                    start=sentence.start + part_start,
-                    end=sentence.start + part_end,
-                    text=_readable_claim(part, subject),
-                    claimant=claimant,
-                    channel=channel,
-                    attributed=claimant is not None,
+            clauses = split_clauses(sentence_text, part_start, part_end)
+            for clause in clauses:
+                clause_start, clause_end = clause.start, clause.end
+                clause_claimant, clause_channel, clause_subject = claimant, channel, subject
+                # A claimant found as the subject of the first clause ("Moscow accuses Kyiv ..., but the Ukrainian
+                # authorities do not claim them") is not the speaker of the later ones; a frame ("..., Peskov said")
+                # covers them all.
+                subject_in_first = subject is not None and subject in sentence_text[clauses[0].start : clauses[0].end]
+                if len(clauses) > 1 and (
+                    claimant is None or (subject_in_first and clause is not clauses[0] and not clause.continues_subject)
+                ):
+                    clause_start, clause_end, clause_claimant, clause_channel, clause_subject = _clause_source(
+                        sentence_text, clause, clauses[0], channel, context
+                    )
+                candidates.append(
+                    _Candidate(
+                        sentence_index=sentence.index,
+                        sentence_text=sentence_text,
+                        start=sentence.start + clause_start,
+                        end=sentence.start + clause_end,
+                        text=_readable_claim(sentence_text[clause_start:clause_end], clause_subject),
+                        claimant=clause_claimant,
+                        channel=clause_channel,
+                        attributed=clause_claimant is not None,
+                    )
                 )
-            )
     # The model saw whole sentences in training, so the sentence is scored as well as the bare statement; the
     # higher of the two counts (reporting verbs and numbers in the frame are evidence of a factual claim).
     # Unframed sentences are scored once (their claim text is the sentence, bar punctuation).
@@ -177,12 +191,39 @@ def _statement_parts(sentence_text: str, start: int, end: int) -> list[tuple[int
     first_end = saying.start()
     second_start = saying.end()
     # Keep offsets on real text: skip an opening quote mark of the second part.
-    while second_start < end and sentence_text[second_start] in "\u201c\"":
+    while second_start < end and sentence_text[second_start] in '\u201c"':
         second_start += 1
     second_end = end
-    while second_end > second_start and sentence_text[second_end - 1] in "\u201d\".,":
+    while second_end > second_start and sentence_text[second_end - 1] in '\u201d".,':
         second_end -= 1
     return [(start, first_end), (second_start, second_end)]
+
+
+def _clause_source(
+    sentence_text: str, clause: Clause, first: Clause, channel: str | None, context: _DocumentContext
+) -> tuple[int, int, str | None, str | None, str | None]:
+    """Span, claimant, channel and subject of one clause of a sentence that has no attribution of its own.
+
+    "It blamed A but said B": B's speaker is the first clause's subject (a pronoun resolved from the document).
+    "A, but one official said B": the clause carries its own attribution frame.
+    """
+    if clause.continues_subject:
+        if _PRONOUN_SUBJECT.match(sentence_text[first.start : first.end]) and context.last_claimant is not None:
+            return clause.start, clause.end, context.last_claimant, channel, context.last_subject
+        return clause.start, clause.end, None, channel, None
+    if clause is first:
+        return clause.start, clause.end, None, channel, None
+    attribution = parse_attribution(sentence_text[clause.start : clause.end])
+    if attribution.claimant is None:
+        return clause.start, clause.end, None, channel, None
+    claimant, clause_channel, subject = _resolve_source(attribution, sentence_text[clause.start : clause.end], context)
+    return (
+        clause.start + attribution.core_start,
+        clause.start + attribution.core_end,
+        claimant,
+        clause_channel or channel,
+        subject,
+    )
 
 
 def _is_question(fragment: str) -> bool:

@@ -1,0 +1,75 @@
+"""Splitting a statement into its coordinated assertions.
+
+News sentences often join two checkable assertions: "The drones were disabled and crashed without causing injuries
+or damage", "It blamed the attack on Ukraine but said that no one was hurt", "Moscow accuses Kyiv of the attacks,
+but the Ukrainian authorities do not claim them". A fact-checker lists each separately, and another outlet usually
+reports only one of them, so grouping needs them apart. Only the boundaries below are split, and only when both
+sides look like assertions of their own (a verb and a few words each), so a sentence is not shredded into fragments.
+
+All offsets are relative to the text passed in; every span is a verbatim substring.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MIN_CLAUSE_WORDS = 4
+
+# "..., but ..." and "... but said (that) ...": the second part is a separate assertion. A "but" inside a quotation
+# opened and not closed before it belongs to the quote and is split the same way (the speaker said both).
+_BUT_SAID = re.compile(r",?\s+but\s+(?:also\s+)?(?:said|says|added|adds|insisted|stressed|noted)(?:\s+that)?\s+")
+_COMMA_BUT = re.compile(r",\s+but\s+(?:also\s+)?")
+_COMMA_WHILE = re.compile(r",\s+(?:while|whereas|although|though)\s+")
+# "... without causing injuries or damage": a negative outcome stated alongside the event.
+_WITHOUT_OUTCOME = re.compile(r",?\s+(?=without\s+(?:causing|leaving|resulting\s+in|any)\s+)")
+_VERB = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|did|does|do|"
+    r"[a-z]{2,}(?:ed|es|en|ew|ung|ought|ook|ade|ent|ave|ame|ose|oke|ot|ept|ang|ank|ore|ode|ote)|causing|leaving)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    start: int
+    end: int
+    # The subject of the first clause is also the speaker of this one ("X blamed A but said B": X said B).
+    continues_subject: bool
+
+
+def split_clauses(text: str, start: int, end: int) -> list[Clause]:
+    """The assertions of `text[start:end]`, in order; the whole range when nothing should be split."""
+    for pattern, continues_subject in (
+        (_BUT_SAID, True),
+        (_WITHOUT_OUTCOME, False),
+        (_COMMA_BUT, False),
+        (_COMMA_WHILE, False),
+    ):
+        for boundary in pattern.finditer(text, start, end):
+            first_end = _trim_end(text, start, boundary.start())
+            second_start = _skip_opening_marks(text, boundary.end(), end)
+            second_end = _trim_end(text, second_start, end)
+            if _is_assertion(text[start:first_end]) and _is_assertion(text[second_start:second_end]):
+                rest = split_clauses(text, second_start, second_end)
+                first = Clause(start, first_end, False)
+                if continues_subject:
+                    rest = [Clause(clause.start, clause.end, True) for clause in rest]
+                return [first, *rest]
+    return [Clause(start, end, False)]
+
+
+def _is_assertion(fragment: str) -> bool:
+    words = fragment.split()
+    return len(words) >= MIN_CLAUSE_WORDS and _VERB.search(fragment.casefold()) is not None
+
+
+def _trim_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in ' ,;:\u201d"':
+        end -= 1
+    return end
+
+
+def _skip_opening_marks(text: str, start: int, end: int) -> int:
+    while start < end and text[start] in ' \u201c"':
+        start += 1
+    return start
