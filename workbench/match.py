@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from workbench.extract.frames import ClaimFrame, claim_frame
+
 MATCH_THRESHOLD = 0.6
 SAME_DOCUMENT_THRESHOLD = 0.6
 DICE_WEIGHT = 0.4
@@ -50,6 +52,9 @@ MAX_BLOCKING_KEYS = 8
 # Predicate agreement above which differing names mean a substituted name, not a paraphrase.
 SUBSTITUTION_PREDICATE_AGREEMENT = 0.8
 POLARITY_MISMATCH_FACTOR = 0.75
+# Frame (action class, polarity, party) agreement and disagreement, added to the lexical score.
+FRAME_AGREEMENT_BONUS = 0.15
+FRAME_CLASH_PENALTY = 0.3
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CAPITALISED_WORD = re.compile(r"(?<![\w'])([A-Z][\w'\-]*[a-z][\w'\-]*|[A-Z]{2,})")
@@ -283,6 +288,17 @@ class _Features:
     people: frozenset[str]
     weekdays: frozenset[str]
     negated: bool
+    frame: ClaimFrame
+    # Blocking keys from the frame: (predicate class, polarity, country or name), so paraphrases sharing no rare
+    # word but the same action about the same party still meet as candidates.
+    frame_keys: frozenset[str]
+
+
+def _frame_keys(frame: ClaimFrame) -> frozenset[str]:
+    parties = frame.countries | frame.claimant_countries | frame.names
+    return frozenset(
+        f"@{name}{'-' if negated else '+'}{party}" for name, negated in frame.predicates for party in parties
+    )
 
 
 def _features(text: str, claimant: str | None) -> _Features:
@@ -328,6 +344,7 @@ def _features(text: str, claimant: str | None) -> _Features:
     claimant_person = _person_key(claimant) if claimant else None
     if claimant_person:
         people.add(claimant_person)
+    frame = claim_frame(text, claimant)
     return _Features(
         frozenset(keys),
         frozenset(numbers),
@@ -337,6 +354,8 @@ def _features(text: str, claimant: str | None) -> _Features:
         frozenset(people),
         frozenset(weekdays),
         negated,
+        frame,
+        _frame_keys(frame),
     )
 
 
@@ -413,7 +432,7 @@ class ClaimMatcher:
         features = _features(text, claimant)
         position = len(self._mentions)
         self._mentions.append(_Mention(claim_id, document_id, features))
-        for key in features.keys:
+        for key in features.keys | features.frame_keys:
             self._document_frequency[key] += 1
             postings = self._postings[key]
             if len(postings) <= MAX_POSTING:
@@ -436,7 +455,7 @@ class ClaimMatcher:
             return
         del self._mentions[checkpoint:]
         for mention in removed:
-            for key in mention.features.keys:
+            for key in mention.features.keys | mention.features.frame_keys:
                 self._document_frequency[key] -= 1
                 if not self._document_frequency[key]:
                     del self._document_frequency[key]
@@ -508,7 +527,7 @@ class ClaimMatcher:
 
     def _candidates(self, query: _Features) -> list[int]:
         rare_keys = sorted(
-            (key for key in query.keys if 0 < self._document_frequency.get(key, 0) <= MAX_POSTING),
+            (key for key in query.keys | query.frame_keys if 0 < self._document_frequency.get(key, 0) <= MAX_POSTING),
             key=lambda key: self._document_frequency[key],
         )[:MAX_BLOCKING_KEYS]
         shared: Counter[int] = Counter()
@@ -571,12 +590,39 @@ class ClaimMatcher:
             return 0.0
         if query.negated != other.negated:
             score *= POLARITY_MISMATCH_FACTOR
+        score += _frame_adjustment(query.frame, other.frame)
         if query.claimant_keys and other.claimant_keys:
             if query.claimant_keys & other.claimant_keys:
                 score += SAME_CLAIMANT_BONUS
             else:
                 score -= DIFFERENT_CLAIMANT_PENALTY
         return score
+
+
+_TOPIC_PREDICATES = frozenset({("attack", False)})
+
+
+def _frame_adjustment(first: ClaimFrame, second: ClaimFrame) -> float:
+    """Agreement of what the two claims assert: the same action with the same polarity about the same party is
+    evidence of one claim even with little shared wording; an opposite polarity, a different kind of action, or a
+    one-off event against a habitual pattern is evidence of two."""
+    if any(
+        (name, not negated) in second.predicates and (name, negated) not in second.predicates
+        for name, negated in first.predicates
+    ):
+        return -FRAME_CLASH_PENALTY
+    first_classes, second_classes = first.classes, second.classes
+    if first_classes and second_classes and not first_classes & second_classes:
+        return -FRAME_CLASH_PENALTY
+    if first.habitual != second.habitual:
+        return -FRAME_CLASH_PENALTY
+    # "attack" is usually the topic of a story rather than what a sentence asserts about it: no evidence alone.
+    shared = (first.predicates & second.predicates) - _TOPIC_PREDICATES
+    first_parties = first.countries | first.claimant_countries | first.names
+    second_parties = second.countries | second.claimant_countries | second.names
+    if shared and first_parties & second_parties:
+        return FRAME_AGREEMENT_BONUS * len(shared) / len(first.predicates | second.predicates)
+    return 0.0
 
 
 def _conflict(query: _Features, other: _Features) -> bool:

@@ -1,0 +1,282 @@
+"""Claim frames: what a claim asserts, as (actors, predicate classes with polarity, entities, aspect).
+
+Two outlets reporting one fact rarely share their wording ("averted an attack by a pair of drones" / "shot down two
+drones"; "has nothing to do with the attack" / "didn't attack"), but they do share the kind of action, its polarity
+and who it is about. The frame captures those with a general news-verb lexicon (about thirty predicate classes, none
+specific to one story) and a small gazetteer folding countries, capitals, demonyms and seats of government into one
+key ("Kyiv", "Ukrainian", "Kiev" -> ukraine; "the Kremlin", "Moscow" -> russia).
+
+Polarity is per predicate: a negation cue shortly before the predicate ("did not attend", "no advance warning",
+"without causing injuries") negates that predicate only. A negated attack or involvement is a denial, so "We didn't
+attack" and "denied any involvement" share the `deny` class.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Predicate classes: each a pattern over casefolded text. Word stems, so inflections need no list.
+_PREDICATE_PATTERNS: dict[str, str] = {
+    "attack": r"attack\w*|strikes?|struck|striking|assault\w*|raids?|raided|bomb(?:ed|ing|ings|s)?|shell(?:ed|ing)"
+    r"|hits?|hitting|target(?:ed|ing|s)?|incursions?|invad\w*|invasion",
+    "disable": r"disabl\w*|intercept\w*|shot down|shoot(?:s|ing)? down|brought down|downed|avert\w*|foil\w*"
+    r"|thwart\w*|repel\w*|neutrali[sz]\w*",
+    "injure": r"injur\w*|hurt|wound\w*|casualt\w*|victims?",
+    "kill": r"kill\w*|dead|deaths?|died|dies|fatalit\w*",
+    "damage": r"damag\w*|destruction",
+    "deny": r"den(?:y|ied|ies|ying|ial|ials)|nothing to do with|not involved|no involvement|not behind"
+    r"|not responsible|dismiss\w*|reject\w*",
+    "involve": r"involve\w*|responsib\w*|behind (?:the|these|this|those)|claim (?:them|it|responsibility)",
+    "admit": r"admit\w*|confess\w*|acknowledg\w*",
+    "accuse": r"accus\w*|blam\w*",
+    "assassinate": r"assassinat\w*|attempt\w* on (?:the |his |her )?life|tried to kill",
+    "ban": r"ban|bans|banned|banning|prohibit\w*|outlaw\w*|forb[ia]d\w*",
+    "lift": r"lift\w* (?:the |a )?(?:ban|restrictions?|sanctions?|curfew)|revok\w*|repeal\w*|overturn\w*",
+    "attend": r"attend\w*|participat\w*|take part|took part|taking part|(?:be|been|was|were|is|are) (?:not )?"
+    r"(?:present )?at the|go ahead|going ahead|went ahead|as planned|remains? in place|to hold|will hold"
+    r"|miss(?:es|ed|ing)? the|rul\w+ \w+(?: \w+)? out|absent",
+    "warn": r"warn\w*|notice|notif\w*|heads-up|alert\w*|forewarn\w*",
+    "retaliate": r"retaliat\w*|countermeasures?|reprisals?|revenge|respond\w* (?:with|by)",
+    "demand": r"demand\w*|call(?:ed|s|ing)? for|urg(?:e|ed|es|ing)|insist\w*",
+    "show": r"videos?|footage|clips?|show(?:s|ed|n|ing)?|images?|photos?|photographs?",
+    "caution": r"caution\w*|careful\w*|skeptic\w*|sceptic\w*|doubt\w*|(?:grain|pinch|shaker) of salt"
+    r"|can'?t (?:validate|verify|confirm)|cannot (?:validate|verify|confirm)",
+    "increase": r"ris(?:e|es|en|ing)|rose|increas\w*|grew|grow(?:s|n|ing)?|multipl\w*|surg\w*|jump\w*|soar\w*"
+    r"|climb\w*",
+    "decrease": r"fall(?:s|en|ing)?|fell|declin\w*|drop\w*|plung\w*|decreas\w*|cuts?|cutting|slash\w*",
+    "explode": r"explo(?:d|s)\w*|blasts?|detonat\w*",
+    "crash": r"crash\w*|debris|fragments?|fell on|falling",
+    "arrest": r"arrest\w*|detain\w*|custody",
+    "win": r"win|wins|won|winning|scor\w*|beat|defeat\w*",
+    "information": r"information|aware|unaware|(?:do|did)(?:n't| not) know",
+    "escalate": r"escalat\w*|provocation\w*|pretext",
+    "sanction": r"sanction\w*",
+    "vote": r"vot(?:e|ed|es|ing)|elect(?:ed|ion|ions)?|ballot\w*",
+    "meet": r"meet(?:s|ing)?|met with|talks",
+    "resign": r"resign\w*|step(?:ped|s)? down|quit",
+    "fire": r"fires?|blaz\w*|burn\w*|flames",
+    "evacuate": r"evacuat\w*|fle(?:e|d|eing)|displac\w*",
+    "prepare": r"prepar\w*|plann(?:ed|ing)",
+}
+_PREDICATES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(r"\b(?:" + pattern + r")\b")) for name, pattern in _PREDICATE_PATTERNS.items()
+)
+_NEGATION_CUE = re.compile(
+    r"\b(?:not|no|never|nothing|nobody|none|neither|nor|without|cannot|no one|n't|didn't|doesn't|don't|isn't|wasn't"
+    r"|weren't|hasn't|haven't|hadn't|won't|can't|couldn't|wouldn't|den(?:y|ied|ies|ying))\b|n't\b"
+)
+# A negation cue at most this many characters before a predicate negates it ("did not attend", "no one was hurt").
+NEGATION_REACH = 24
+# Classes whose own wording carries the negation ("nothing to do with", "can't validate"): not negated again.
+_SELF_NEGATING = frozenset({"deny", "caution"})
+# Classes whose negation is a denial of involvement.
+_DENIABLE = frozenset({"attack", "involve", "assassinate"})
+# Classes that are the predicate itself negated: "miss the final", "absent" = not attend.
+_INHERENTLY_NEGATIVE = re.compile(r"\b(?:miss(?:es|ed|ing)? the|rul\w+ \w+(?: \w+)? out|absent)\b")
+# Repeated or long-running states of affairs, as opposed to one event: "has repeatedly blamed", "a string of".
+_HABITUAL = re.compile(
+    r"\b(?:repeatedly|frequently|often|regularly|routinely|a string of|a series of|several|recent months|"
+    r"recent weeks|in the past|since the|over the years|have multiplied|has been|have been)\b"
+)
+
+# Country, capital, demonym and seat of government fold to one key. General, not story-specific.
+_GAZETTEER_ENTRIES: dict[str, tuple[str, ...]] = {
+    "ukraine": ("ukraine", "ukrainian", "ukrainians", "kyiv", "kiev"),
+    "russia": ("russia", "russian", "russians", "moscow", "kremlin", "russian federation"),
+    "us": (
+        "united states",
+        "us",
+        "u.s",
+        "u.s.",
+        "usa",
+        "america",
+        "american",
+        "americans",
+        "washington",
+        "white house",
+        "pentagon",
+    ),
+    "uk": ("uk", "u.k", "britain", "british", "united kingdom", "london", "downing street", "whitehall"),
+    "china": ("china", "chinese", "beijing"),
+    "france": ("france", "french", "paris", "elysee"),
+    "germany": ("germany", "german", "berlin"),
+    "israel": ("israel", "israeli", "israelis", "jerusalem"),
+    "iran": ("iran", "iranian", "iranians", "tehran"),
+    "eu": ("eu", "european union", "brussels"),
+    "nato": ("nato",),
+    "turkey": ("turkey", "turkish", "ankara"),
+    "poland": ("poland", "polish", "warsaw"),
+    "belarus": ("belarus", "belarusian", "minsk"),
+    "japan": ("japan", "japanese", "tokyo"),
+    "india": ("india", "indian", "new delhi", "delhi"),
+    "north_korea": ("north korea", "north korean", "pyongyang"),
+    "south_korea": ("south korea", "south korean", "seoul"),
+    "syria": ("syria", "syrian", "damascus"),
+    "un": ("united nations", "un", "u.n"),
+}
+GAZETTEER: dict[str, str] = {alias: key for key, aliases in _GAZETTEER_ENTRIES.items() for alias in aliases}
+_GAZETTEER_PATTERN = re.compile(
+    r"(?<![\w.])(?:" + "|".join(re.escape(alias) for alias in sorted(GAZETTEER, key=len, reverse=True)) + r")(?!\w)"
+)
+# Lower-case "us" is the pronoun; only "US", "U.S." count as the country.
+_AMBIGUOUS_LOWERCASE = frozenset({"us", "un"})
+_CAPITALISED_RUN = re.compile(r"(?<![\w'])[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)*")
+_NOT_ENTITY_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "of",
+        "to",
+        "and",
+        "but",
+        "or",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "after",
+        "before",
+        "since",
+        "despite",
+        "during",
+        "while",
+        "when",
+        "if",
+        "as",
+        "by",
+        "for",
+        "from",
+        "with",
+        "president",
+        "prime",
+        "minister",
+        "spokesman",
+        "spokeswoman",
+        "speaker",
+        "secretary",
+        "official",
+        "officials",
+        "adviser",
+        "chief",
+        "head",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "of",
+        "course",
+        "still",
+        "however",
+        "meanwhile",
+        "earlier",
+        "later",
+        "last",
+        "next",
+        "our",
+        "their",
+        "his",
+        "her",
+        "my",
+        "your",
+    ]
+)
+_DOUBLE_LETTER = re.compile(r"(.)\1+")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFrame:
+    # Predicate classes with their polarity: ("attend", False) is "attended", ("attend", True) "did not attend".
+    predicates: frozenset[tuple[str, bool]]
+    # Countries and bodies (gazetteer keys) named in the claim or standing behind the claimant.
+    countries: frozenset[str]
+    # Other proper names, folded for transliteration ("Podolyak"/"Podoliak").
+    names: frozenset[str]
+    # Gazetteer keys of the claimant ("Kremlin spokesman" -> russia; "the Ukrainian presidency" -> ukraine).
+    claimant_countries: frozenset[str]
+    habitual: bool
+
+    @property
+    def classes(self) -> frozenset[str]:
+        return frozenset(name for name, _ in self.predicates)
+
+
+def fold(word: str) -> str:
+    """Transliteration-insensitive form: accents dropped, y/j -> i, doubled letters single."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _DOUBLE_LETTER.sub(r"\1", letters.replace("y", "i").replace("j", "i"))
+
+
+def countries_in(text: str) -> frozenset[str]:
+    """Gazetteer keys named in `text` ("Kyiv said" -> ukraine)."""
+    lowered = text.casefold()
+    found: set[str] = set()
+    for match in _GAZETTEER_PATTERN.finditer(lowered):
+        alias = match.group()
+        if alias in _AMBIGUOUS_LOWERCASE and not text[match.start() : match.end()].isupper():
+            continue
+        found.add(GAZETTEER[alias])
+    return frozenset(found)
+
+
+def claim_frame(text: str, claimant: str | None = None) -> ClaimFrame:
+    """The frame of one claim text (attribution already removed) and its claimant."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
+    lowered = text.casefold()
+    predicates: set[tuple[str, bool]] = set()
+    negations = [match.end() for match in _NEGATION_CUE.finditer(lowered)]
+    for name, pattern in _PREDICATES:
+        for match in pattern.finditer(lowered):
+            if name in _SELF_NEGATING:
+                predicates.add((name, False))
+                continue
+            negated = any(match.start() - NEGATION_REACH <= end <= match.end() for end in negations)
+            if name == "attend" and _INHERENTLY_NEGATIVE.fullmatch(match.group()):
+                negated = not negated
+            if negated and name in _DENIABLE:
+                predicates.add(("deny", False))
+            predicates.add((name, negated))
+    names: set[str] = set()
+    for run in _CAPITALISED_RUN.findall(text):
+        for word in run.split():
+            folded = word.casefold().rstrip(".,;:'s")
+            if len(folded) < 3 or folded in _NOT_ENTITY_WORDS or folded in GAZETTEER:
+                continue
+            names.add(fold(folded))
+    claimant_countries = countries_in(claimant) if claimant else frozenset()
+    return ClaimFrame(
+        predicates=frozenset(predicates),
+        countries=countries_in(text),
+        names=frozenset(names),
+        claimant_countries=claimant_countries,
+        habitual=_HABITUAL.search(lowered) is not None,
+    )
