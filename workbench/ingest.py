@@ -454,7 +454,10 @@ class Ingester:
         )
         conn.executemany(_INSERT_REVIEW, [(row["id"], UNREVIEWED, "", now) for row in claim_rows])
         # A mention id repeats only if extraction yields one span twice; the first one is stored, as before.
-        unique_mentions = list({row["id"]: row for row in reversed(mention_rows)}.values())[::-1]
+        first_of_each: dict[str, dict] = {}
+        for row in mention_rows:
+            first_of_each.setdefault(row["id"], row)
+        unique_mentions = list(first_of_each.values())
         conn.executemany(
             _INSERT_MENTION,
             [
