@@ -26,6 +26,7 @@ from workbench.store import Store, open_store, utc_now
 
 OPEN_CONFLICTS_SQL = "SELECT claim_id FROM review_conflicts WHERE state = 'open'"
 IMPORT_ACTIONS = ("import", "import_agree", "import_conflict")
+MAX_SQL_VARIABLES = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +89,21 @@ class AgreementReport:
 
 def latest_verdicts(store: Store, claim_ids: Sequence[str] | None = None) -> dict[str, dict[str, str]]:
     """claim id -> {reviewer: status}: each reviewer's latest standing verdict on each live claim."""
+    wanted = set(claim_ids) if claim_ids is not None else None
+    only_these, params = "", []
+    if wanted is not None and len(wanted) <= MAX_SQL_VARIABLES:
+        # A few claims (the UI's detail pane): read their rows by index, not the whole history.
+        only_these = f" AND h.claim_id IN ({','.join('?' * len(wanted))})"
+        params = sorted(wanted)
     rows = store.conn.execute(
-        """
+        f"""
         SELECT h.claim_id, h.reviewer, h.new_value FROM review_history h
         JOIN claims c ON c.id = h.claim_id
-        WHERE h.field = 'status' AND h.action != 'undo' AND h.undone_by IS NULL AND h.reviewer IS NOT NULL
+        WHERE h.field = 'status' AND h.action != 'undo' AND h.undone_by IS NULL AND h.reviewer IS NOT NULL{only_these}
         ORDER BY h.id
-        """
+        """,
+        params,
     )
-    wanted = set(claim_ids) if claim_ids is not None else None
     verdicts: dict[str, dict[str, str]] = defaultdict(dict)
     for claim_id, reviewer, status in rows:
         if wanted is None or claim_id in wanted:
