@@ -102,6 +102,7 @@ RESERVED_UI_KEYS: dict[str, str] = {
     "W": "edit wording and claimant",
     "D": "flagged (discrepancies) filter",
     "C": "reviewer conflicts",
+    "L": "jump to a contradicting claim",
     **dict.fromkeys(("escape", "enter", "tab", "space", "ctrl+s", "ctrl+p"), "the UI itself"),
 }
 NAMED_STATUS_KEYS: frozenset[str] = frozenset({"backspace", "delete", "insert"} | {f"f{n}" for n in range(1, 13)})
