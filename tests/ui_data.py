@@ -3,10 +3,16 @@
 Written row by row (not through extraction), so the content never changes when the extractor improves, and
 with fixed timestamps, so snapshots are byte-for-byte stable. One article carries Rich/Textual markup in its
 text, outlet and claimant: it must always be shown literally.
+
+Two articles report one strike with different figures, two spellings of a name and a hedge ("alleged"): claim
+c-strike is flagged with three discrepancies. c-blame and c-denial are linked as contradicting each other. The flag
+and link rows are written here too (spans computed from the text), so the UI's view of them never depends on the
+detectors' tuning; tests/test_ui_review.py checks the detectors agree.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from workbench.ingest import SORT_KEY_DOCUMENT_STRIDE
@@ -48,6 +54,22 @@ DOCUMENTS: list[tuple[str, str | None, list[str]]] = [
             "It gave no source for the figures.",
         ],
     ),
+    (
+        "Irpin hit overnight",
+        "Morning Post",
+        [
+            "Mykhailo Podolyak said 12 people were killed in the strike on Irpin.",
+            "Rescue work went on into the morning.",
+        ],
+    ),
+    (
+        "Irpin strike: what officials say",
+        "City Herald",
+        [
+            "Mykhailo Podoliak said 14 people were killed in the alleged strike on Irpin.",
+            "The mayor asked residents to stay indoors.",
+        ],
+    ),
 ]
 
 # (claim id, text, claimant, channel, checkworthiness, [(document index, sentence index, quoted span or None)])
@@ -83,6 +105,30 @@ CLAIMS: list[tuple[str, str, str | None, str | None, float, list[tuple[int, int,
     ("c-repeat", "A local paper repeated the claims", None, None, 0.12, [(2, 0, None)]),
     ("c-markup", MARKUP_CLAIM, "[i]Anonymous[/i]", "[link=https://x]web[/link]", 0.63, [(2, 1, "nothing")]),
     ("c-nosource", "It gave no source for the figures", None, None, 0.35, [(2, 2, None)]),
+    (
+        "c-strike",
+        "12 people were killed in the strike on Irpin",
+        "Mykhailo Podolyak",
+        "Telegram",
+        0.88,
+        [(3, 0, "12 people were killed in the strike on Irpin"), (4, 0, "14 people were killed in the alleged strike")],
+    ),
+]
+
+# Flags of c-strike: (kind, summary, [(document index, sentence index, differing text, normalised value)]).
+DISCREPANCIES: list[tuple[str, str, str, list[tuple[int, int, str, str]]]] = [
+    ("c-strike", "number", "numbers differ: 12 vs 14", [(3, 0, "12", "12"), (4, 0, "14", "14")]),
+    (
+        "c-strike",
+        "spelling",
+        "names spelled differently: Podoliak / Podolyak",
+        [(3, 0, "Podolyak", "Podolyak"), (4, 0, "Podoliak", "Podoliak")],
+    ),
+    ("c-strike", "hedging", "hedged in some sources only: alleged in 1 of 2 sources", [(4, 0, "alleged", "alleged")]),
+]
+# (claim a, claim b, score, shared words, the claim whose wording negates)
+CONTRADICTIONS: list[tuple[str, str, float, list[str], str]] = [
+    ("c-blame", "c-denial", 1.0, ["attack", "ukraine"], "c-denial"),
 ]
 
 # Reviews present before any test acts (claim id, status, note).
@@ -136,6 +182,25 @@ def build_review_db(path: Path) -> Path:
             conn.execute(
                 "INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?)",
                 [claim_id, status, note, "bob" if reviewed else None, FIXED_TIME if reviewed else None, FIXED_TIME],
+            )
+        for claim_id, kind, summary, differing in DISCREPANCIES:
+            spans = []
+            for document_number, sentence_number, written, value in differing:
+                document_id, sentence_start, sentence = sentence_offsets[(document_number, sentence_number)]
+                start = sentence_start + sentence.index(written)
+                mention_id = f"m-{claim_id}-{document_number}"
+                spans.append(
+                    {"mention_id": mention_id, "document_id": document_id, "start": start,
+                     "end": start + len(written), "text": written, "value": value}
+                )  # fmt: skip
+            conn.execute(
+                "INSERT INTO discrepancies (claim_id, kind, summary, spans, detected_at) VALUES (?, ?, ?, ?, ?)",
+                [claim_id, kind, summary, json.dumps(spans), FIXED_TIME],
+            )
+        for claim_a, claim_b, score, shared, negated in CONTRADICTIONS:
+            conn.execute(
+                "INSERT INTO contradictions VALUES (?, ?, ?, ?, ?)",
+                [claim_a, claim_b, score, json.dumps({"shared": shared, "negated": negated}), FIXED_TIME],
             )
     return path
 

@@ -18,7 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from workbench.discrepancies import Contradiction, Discrepancy, SourceView, claim_discrepancies, contradictions_for
+from workbench.discrepancies import side_by_side as discrepancy_side_by_side
 from workbench.models import UNREVIEWED
+from workbench.reviewers import Conflict, final_claim_ids_for, list_conflicts, signoffs
 from workbench.store import Store
 
 PAGE_SIZE = 64
@@ -84,6 +87,19 @@ def status_filters(statuses: Sequence[tuple[str, str]]) -> list[ClaimFilter]:
     return [ALL_CLAIMS, *(status_filter(name, label) for name, label in ordered)]
 
 
+# Claims needing a second look, whatever their status (the SQL of workbench.discrepancies and .reviewers).
+FLAGGED = ClaimFilter("flagged", "flagged: sources disagree", "c.id IN (SELECT claim_id FROM discrepancies)")
+CONTRADICTED = ClaimFilter(
+    "contradicted",
+    "contradicted by another claim",
+    "c.id IN (SELECT claim_a FROM contradictions UNION SELECT claim_b FROM contradictions)",
+)
+CONFLICTS = ClaimFilter(
+    "conflicts", "reviewers disagree", "c.id IN (SELECT claim_id FROM review_conflicts WHERE state = 'open')"
+)
+REVIEW_FILTERS = (FLAGGED, CONTRADICTED, CONFLICTS)
+
+
 def fts_query(user_input: str) -> str | None:
     """Turn what a person typed into a safe FTS5 query: every word must match as a prefix, in any order.
 
@@ -108,6 +124,7 @@ class ClaimRow:
     document_count: int
     status: str
     has_note: bool
+    flagged: bool = False  # its sources disagree (a stored discrepancy flag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +147,27 @@ class SourcePassage:
 
 
 @dataclass(frozen=True, slots=True)
+class SignOff:
+    """Where a claim stands when verdicts need several reviewers: who holds which verdict, and is it final."""
+
+    required: int
+    verdicts: dict[str, str]  # reviewer -> their standing verdict
+    agreeing: int  # reviewers whose verdict is the claim's current status
+    final: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimDetail:
     claim: ClaimRow
     note: str
     reviewer: str | None
     reviewed_at: str | None
     sources: tuple[SourcePassage, ...]
+    discrepancies: tuple[Discrepancy, ...] = ()
+    side_by_side: tuple[SourceView, ...] = ()  # each source sentence with the differing spans, when flagged
+    contradictions: tuple[Contradiction, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()  # open disagreements with another reviewer's database
+    sign_off: SignOff | None = None  # only when the team requires more than one sign-off
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +178,8 @@ class Progress:
 
 _ROW_COLUMNS = """
     c.rowid, c.id, c.text, c.claimant, c.channel, c.checkworthiness, c.source_count, c.document_count,
-    COALESCE(r.status, 'unreviewed') AS status, COALESCE(r.note, '') != '' AS has_note
+    COALESCE(r.status, 'unreviewed') AS status, COALESCE(r.note, '') != '' AS has_note,
+    EXISTS (SELECT 1 FROM discrepancies x WHERE x.claim_id = c.id) AS flagged
 """
 
 
@@ -162,6 +195,7 @@ def _claim_row(row: sqlite3.Row | tuple) -> ClaimRow:
         document_count=int(row[7] or 0),
         status=row[8],
         has_note=bool(row[9]),
+        flagged=bool(row[10]),
     )
 
 
@@ -173,6 +207,7 @@ class ClaimsView:
     claim_filter: ClaimFilter = ALL_CLAIMS
     search: str = ""
     sort: SortOrder = SortOrder.DOCUMENT
+    required_signoffs: int = 1
     _order: array = field(default_factory=lambda: array("q"), init=False, repr=False)
     _positions: dict[int, int] | None = field(default=None, init=False, repr=False)
     _pages: OrderedDict[int, list[ClaimRow]] = field(default_factory=OrderedDict, init=False, repr=False)
@@ -376,13 +411,33 @@ class ClaimsView:
                 [claim_id],
             )
         )
+        claim = _claim_row(row)
+        flags = tuple(claim_discrepancies(self.store, claim_id)) if claim.flagged else ()
         return ClaimDetail(
-            claim=_claim_row(row),
-            note=row[10],
-            reviewer=row[11],
-            reviewed_at=row[12],
+            claim=claim,
+            note=row[11],
+            reviewer=row[12],
+            reviewed_at=row[13],
             sources=sources,
+            discrepancies=flags,
+            side_by_side=tuple(discrepancy_side_by_side(self.store, claim_id)) if flags else (),
+            contradictions=tuple(contradictions_for(self.store, claim_id)),
+            conflicts=tuple(list_conflicts(self.store, state="open", claim_id=claim_id)),
+            sign_off=self._sign_off(claim) if self.required_signoffs > 1 else None,
         )
+
+    def sign_off_count(self, claim_id: str) -> int:
+        """How many reviewers' standing verdicts equal the claim's current status."""
+        row = self.store.conn.execute("SELECT status FROM reviews WHERE claim_id = ?", [claim_id]).fetchone()
+        if row is None or row[0] == UNREVIEWED:
+            return 0
+        return sum(1 for status in signoffs(self.store, claim_id).values() if status == row[0])
+
+    def _sign_off(self, claim: ClaimRow) -> SignOff:
+        verdicts = signoffs(self.store, claim.id)
+        agreeing = sum(1 for status in verdicts.values() if status == claim.status) if claim.status != UNREVIEWED else 0
+        final = bool(final_claim_ids_for(self.store, [claim.id], self.required_signoffs))
+        return SignOff(self.required_signoffs, verdicts, agreeing, final)
 
 
 def _source_passage(row: sqlite3.Row | tuple) -> SourcePassage:

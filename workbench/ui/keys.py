@@ -26,6 +26,7 @@ SECTIONS: dict[str, str] = {
     "nav": "Move",
     "status": "Verdict",
     "claim": "Claim",
+    "conflicts": "Conflicts",
     "view": "View",
     "app": "App",
 }
@@ -58,8 +59,33 @@ REVIEW_BINDINGS: list[Binding] = [
         id="nav.previous_unreviewed",
         tooltip="Jump to the previous unreviewed claim",
     ),
+    Binding(
+        "L",
+        "follow_contradiction",
+        "Contradicting claim",
+        show=False,
+        id="nav.contradiction",
+        tooltip="Jump to a claim that asserts the opposite (again for the next one)",
+    ),
     Binding("n", "edit_note", "Note", id="claim.note", tooltip="Write a note on the selected claim"),
-    Binding("z", "undo", "Undo", id="claim.undo", tooltip="Undo your last status or note change"),
+    Binding("z", "undo", "Undo", id="claim.undo", tooltip="Undo your last status, note or correction"),
+    Binding("h", "history", "History", id="claim.history", tooltip="Who changed what on this claim, and when"),
+    Binding(
+        "M",
+        "merge_claim",
+        "Merge into…",
+        id="claim.merge",
+        tooltip="Fold this claim's sources into another claim, picked by search",
+    ),
+    Binding(
+        "X",
+        "split_source",
+        "Split off",
+        show=False,
+        id="claim.split",
+        tooltip="Take one source passage out into a claim of its own",
+    ),
+    Binding("W", "edit_claim", "Edit", id="claim.edit", tooltip="Fix the claim's wording and claimant"),
     # Priority: handled as soon as it arrives, so keys typed right after it reach the search box (a normal binding
     # runs only after those keys were already sent to the table, where "e" would open the export dialog).
     Binding(
@@ -72,6 +98,14 @@ REVIEW_BINDINGS: list[Binding] = [
         tooltip="Search claims as you type",
     ),
     Binding("s", "cycle_filter", "Filter", id="view.filter", tooltip="Show all claims, or only one status"),
+    Binding(
+        "D",
+        "toggle_flagged",
+        "Flagged",
+        id="view.flagged",
+        tooltip="Only claims whose sources disagree (again for all claims)",
+    ),
+    Binding("C", "conflicts", "Conflicts", id="view.conflicts", tooltip="Verdicts another reviewer disagrees with"),
     Binding("o", "cycle_sort", "Sort", id="view.sort", tooltip="Document order, check-worthiness, sources"),
     Binding("r", "refresh", "Reload", show=False, id="view.refresh", tooltip="Re-read the database now"),
     Binding("escape", "clear_search", "Clear search", show=False, id="view.clear_search"),
@@ -91,6 +125,48 @@ NOTE_EDITOR_BINDINGS: list[Binding] = [
 DIALOG_BINDINGS: list[Binding] = [
     Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
 ]
+
+CONFIRM_BINDINGS: list[Binding] = [
+    Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+    Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+]
+
+# The claim picker (merge target, source passage): type to search, arrows to choose, enter to take it.
+PICKER_BINDINGS: list[Binding] = [
+    Binding("escape", "cancel", "Cancel", id="picker.cancel", priority=True),
+    Binding("down", "focus_choices", "Choices", show=False, id="picker.choices"),
+]
+
+EDIT_CLAIM_BINDINGS: list[Binding] = [
+    Binding("ctrl+s", "save", "Save", id="edit.save", priority=True),
+    Binding("escape", "cancel", "Cancel", id="edit.cancel", priority=True),
+]
+
+CLOSE_BINDINGS: list[Binding] = [
+    Binding("escape,q,h", "close", "Close", id="screen.close"),
+]
+
+CONFLICT_BINDINGS: list[Binding] = [
+    Binding("escape,q", "close", "Close", id="conflicts.close"),
+    Binding("enter", "show_claim", "Show claim", id="conflicts.show", tooltip="Select the claim in the list"),
+]
+
+
+def resolve_bindings(statuses: Iterable[StatusDef]) -> list[Binding]:
+    """On the conflicts screen a status key settles the conflict on that status. Same ids as the status keys, so a
+    team's remapped verdict keys work here too."""
+    return [
+        Binding(
+            status.key,
+            f"resolve({status.name!r})",
+            f"Settle: {status.label}",
+            show=status.name != UNREVIEWED,
+            key_display="⌫" if status.key == "backspace" else None,
+            id=f"status.{status.name}",
+        )
+        for status in statuses
+        if status.key and status.name != UNREVIEWED
+    ]
 
 
 def status_bindings(statuses: Iterable[StatusDef]) -> list[Binding]:
@@ -168,6 +244,8 @@ def known_binding_ids(config: Config) -> set[str]:
         *REVIEW_BINDINGS,
         *APP_BINDINGS,
         *NOTE_EDITOR_BINDINGS,
+        *EDIT_CLAIM_BINDINGS,
+        *CONFLICT_BINDINGS,
         *status_bindings(config.statuses),
     ]
     return {binding.id for binding in every if binding.id}

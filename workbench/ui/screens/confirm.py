@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from workbench.ui.keys import CONFIRM_BINDINGS
+
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
+    BINDINGS = CONFIRM_BINDINGS
 
     def __init__(self, question: str, yes_label: str = "Yes", no_label: str = "No") -> None:
         super().__init__()

@@ -7,6 +7,7 @@ on `r` and by themselves: `PRAGMA data_version` is polled every couple of second
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,13 +18,24 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
-from workbench import review
-from workbench.claims_view import ClaimFilter, ClaimsView, SortOrder, status_filters
+from workbench import corrections, review, reviewers
+from workbench.claims_view import (
+    ALL_CLAIMS,
+    FLAGGED,
+    REVIEW_FILTERS,
+    ClaimFilter,
+    ClaimsView,
+    SortOrder,
+    status_filters,
+)
 from workbench.errors import WorkbenchError
 from workbench.store import Store, open_store
 from workbench.ui.keys import REVIEW_BINDINGS, add_bindings, status_bindings
 from workbench.ui.screens.confirm import ConfirmScreen
+from workbench.ui.screens.conflicts import ConflictsScreen
+from workbench.ui.screens.corrections import ClaimPicker, EditClaimScreen, PassagePicker
 from workbench.ui.screens.export import ExportDialog
+from workbench.ui.screens.history import HistoryScreen
 from workbench.ui.screens.note import NoteEditor
 from workbench.ui.widgets.claims_table import ClaimsTable, StatusLook
 from workbench.ui.widgets.detail import DetailPane
@@ -47,11 +59,15 @@ class MainScreen(Screen[None]):
         config = self.workbench.config
         add_bindings(self, status_bindings(config.statuses))
         self.looks = {status.name: StatusLook(status.label, status.color) for status in config.statuses}
-        self.filters: list[ClaimFilter] = status_filters([(status.name, status.label) for status in config.statuses])
-        self.view = ClaimsView(store)
+        self.filters: list[ClaimFilter] = [
+            *status_filters([(status.name, status.label) for status in config.statuses]),
+            *REVIEW_FILTERS,
+        ]
+        self.view = ClaimsView(store, required_signoffs=config.required_signoffs)
         self._data_version = store.data_version()
         self._search_timer: Timer | None = None
         self._detail_claim: str | None = None
+        self._came_from: str | None = None  # the claim a contradiction jump left, so L goes on to the next link
 
     @property
     def workbench(self) -> WorkbenchApp:
@@ -101,11 +117,15 @@ class MainScreen(Screen[None]):
             )
         )
 
+    @property
+    def detail_pane(self) -> DetailPane:
+        return self.query_one("#detail", DetailPane)
+
     def refresh_detail(self) -> None:
         """Re-read the selected claim's detail from disk and show it."""
         row = self.table.current_row
         self._detail_claim = row.id if row else None
-        self.query_one("#detail", DetailPane).show(self.view.detail(row.id) if row else None)
+        self.detail_pane.show(self.view.detail(row.id) if row else None)
 
     @on(ClaimsTable.CursorMoved)
     def on_cursor_moved(self, event: ClaimsTable.CursorMoved) -> None:
@@ -153,17 +173,25 @@ class MainScreen(Screen[None]):
             self.tell("No claim selected.", severity="warning")
             return
         cursor = self.table.cursor
+        config = self.workbench.config
         try:
-            review.set_status(
-                self.store,
-                row.id,
-                status,
-                reviewer=self.workbench.reviewer,
-                statuses=self.workbench.config.status_names,
+            changes = review.set_status(
+                self.store, row.id, status, reviewer=self.workbench.reviewer, statuses=config.status_names
             )
+            # Two sign-offs required: the same verdict from a second reviewer changes nothing, so it is a sign-off.
+            signed = not changes and config.required_signoffs > 1
+            if signed and not reviewers.sign_off(self.store, row.id, reviewer=self.workbench.reviewer):
+                self.tell(f"You already signed off {config.status(status).label} on this claim.")
+                signed = False
         except WorkbenchError as error:
             self.tell(str(error), severity="error")
             return
+        if signed:
+            agreeing = self.view.sign_off_count(row.id)
+            final = "final" if agreeing >= config.required_signoffs else "not final yet"
+            self.tell(
+                f"Signed off: {agreeing} of {config.required_signoffs} agree on {config.status(status).label}, {final}."
+            )
         self.view.claim_changed(row.id)
         # Move on to the next claim: one down, unless the claim just left the view (a status filter), in which
         # case the next claim has already moved up into this position.
@@ -216,7 +244,168 @@ class MainScreen(Screen[None]):
         where = "" if index is not None else " (the claim is not in the current view)"
         self.tell(f"Undone: {what}{where}.")
 
+    # -- corrections: merge, split, edit; history ---------------------------------------------------------
+
+    def action_merge_claim(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            self.tell("No claim selected.", severity="warning")
+            return
+        self.run_merge(row.id, row.text, row.source_count)
+
+    @work(exclusive=True, group="correction-dialog")
+    async def run_merge(self, claim_id: str, claim_text: str, source_count: int) -> None:
+        target = await self.app.push_screen_wait(
+            ClaimPicker(
+                "Merge this claim into another: pick the claim it belongs with",
+                claim_text,
+                lambda query: corrections.find_merge_targets(self.store, query, exclude=claim_id),
+            )
+        )
+        if target is None:
+            return
+        sources = f"{source_count} source{'s' if source_count != 1 else ''}"
+        question = (
+            f"Merge “{claim_text}” ({sources}) into “{target['text']}”?\n\n"
+            "Its sources join the other claim, which keeps its own verdict; z undoes it."
+        )
+        if not await self.app.push_screen_wait(ConfirmScreen(question, yes_label="Merge")):
+            self.tell("Merge cancelled.")
+            return
+        self.apply_correction(
+            lambda: corrections.merge_claims(self.store, claim_id, str(target["id"]), reviewer=self.workbench.reviewer)
+        )
+
+    def action_split_source(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            self.tell("No claim selected.", severity="warning")
+            return
+        passages = corrections.claim_mentions(self.store, row.id)
+        if len(passages) < 2:
+            self.tell("This claim has a single source passage: there is nothing to split off.", severity="warning")
+            return
+        self.run_split(row.text, passages)
+
+    @work(exclusive=True, group="correction-dialog")
+    async def run_split(self, claim_text: str, passages: list[dict]) -> None:
+        mention_id = await self.app.push_screen_wait(
+            PassagePicker(
+                f"Split which source passage off into a claim of its own? ({len(passages)} passages)", passages
+            )
+        )
+        if mention_id is None:
+            return
+        passage = next(passage for passage in passages if passage["id"] == mention_id)
+        question = (
+            f"Take the passage “{passage['quote']}” ({passage['file_name']}) out of “{claim_text}” into a claim of its"
+            " own?\n\nz undoes it."
+        )
+        if not await self.app.push_screen_wait(ConfirmScreen(question, yes_label="Split")):
+            self.tell("Split cancelled.")
+            return
+        self.apply_correction(
+            lambda: corrections.split_mention(self.store, mention_id, reviewer=self.workbench.reviewer)
+        )
+
+    def action_edit_claim(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            self.tell("No claim selected.", severity="warning")
+            return
+
+        def save(edited: tuple[str, str] | None) -> None:
+            if edited is None:
+                return
+            text, claimant = edited
+            try:
+                results = corrections.edit_claim(
+                    self.store, row.id, reviewer=self.workbench.reviewer, text=text, claimant=claimant
+                )
+            except WorkbenchError as error:
+                self.tell(str(error), severity="error")
+                return
+            if not results:
+                self.tell("Nothing changed.")
+                return
+            self.after_correction(row.id)
+            edited_fields = [result.description.split()[1] for result in results]  # "edited text of …"
+            fields = " and ".join("wording" if name == "text" else name for name in edited_fields)
+            self.tell(f"Edited the {fields}; z undoes it.")
+
+        self.app.push_screen(EditClaimScreen(row.text, row.claimant), save)
+
+    def apply_correction(self, correct: Callable[[], corrections.CorrectionResult]) -> None:
+        try:
+            result = correct()
+        except WorkbenchError as error:
+            self.tell(str(error), severity="error")
+            return
+        self.after_correction(result.claim_id)
+        self.tell(f"{result.description[:1].upper()}{result.description[1:]}; z undoes it.")
+
+    def after_correction(self, claim_id: str) -> None:
+        """Claims may have appeared, gone or changed wording: re-read the view and select `claim_id`."""
+        self._data_version = self.store.data_version()
+        self.view.reload()
+        index = self.view.index_of(claim_id)
+        self.show_all(index if index is not None else self.table.cursor)
+
+    def action_history(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            self.tell("No claim selected.", severity="warning")
+            return
+        self.app.push_screen(HistoryScreen(row.id, row.text, corrections.claim_history(self.store, row.id)))
+
+    # -- several reviewers -------------------------------------------------------------------------------
+
+    def action_conflicts(self) -> None:
+        if not reviewers.list_conflicts(self.store, state="open"):
+            self.tell("No open reviewer conflicts (workbench merge OTHER.db brings in another reviewer's verdicts).")
+            return
+
+        def closed(claim_id: str | None) -> None:
+            self._data_version = self.store.data_version()
+            self.view.reload()  # settled conflicts changed statuses and the conflicts filter
+            index = self.view.index_of(claim_id) if claim_id else None
+            if claim_id and index is None:
+                self.tell("That claim is not in the current view; s or D changes the filter.", severity="warning")
+            self.show_all(index)
+
+        self.app.push_screen(ConflictsScreen(self.looks), closed)
+
     # -- moving ------------------------------------------------------------------------------------------
+
+    def action_follow_contradiction(self, index: int | None = None) -> None:
+        """Jump to a claim linked as contradicting this one: `index` (a click) or the next link after the claim
+        the last jump came from (so L, L goes there and back, and on to the next link when there are several)."""
+        row = self.table.current_row
+        detail = self.view.detail(row.id) if row else None
+        links = [link.other_claim_id for link in detail.contradictions] if detail else []
+        if row is None or not links:
+            self.tell("No claim is linked as contradicting this one.", severity="warning")
+            return
+        if index is None:
+            index = (links.index(self._came_from) + 1) % len(links) if self._came_from in links else 0
+        target = links[min(max(index, 0), len(links) - 1)]
+        self._came_from = row.id
+        self.select_claim(target)
+
+    def select_claim(self, claim_id: str) -> None:
+        """Select a claim, widening the view to all claims when the current filter or search hides it."""
+        found = self.view.index_of(claim_id)
+        if found is None:
+            self.view.claim_filter = ALL_CLAIMS
+            self.view.search = ""
+            self.search_input.value = ""
+            self.search_input.display = False
+            self.view.reload()
+            found = self.view.index_of(claim_id)
+            self.tell("Showing all claims, so the linked claim is in the list.")
+            self.show_all(found)
+            return
+        self.table.move_cursor(found)
 
     def action_next_unreviewed(self) -> None:
         self._jump_unreviewed(forward=True)
@@ -250,6 +439,12 @@ class MainScreen(Screen[None]):
         current = names.index(self.view.claim_filter.name) if self.view.claim_filter.name in names else -1
         self.view.claim_filter = self.filters[(current + 1) % len(self.filters)]
         self._rebuild_view()
+
+    def action_toggle_flagged(self) -> None:
+        self.view.claim_filter = ALL_CLAIMS if self.view.claim_filter == FLAGGED else FLAGGED
+        self._rebuild_view()
+        if self.view.claim_filter == FLAGGED and self.view.count == 0:
+            self.tell("No claim is flagged: the sources of every claim agree.")
 
     def action_cycle_sort(self) -> None:
         self.view.sort = SortOrder(self.view.sort).next()

@@ -29,6 +29,7 @@ CLAIMANT_WIDTH = 18
 SOURCES_WIDTH = 3
 SCORE_WIDTH = 4
 BADGE_MAX_WIDTH = 12
+MARKS_WIDTH = 2  # ⚑ the sources disagree, ✎ a note
 STRIP_CACHE_SIZE = 400
 
 
@@ -203,9 +204,9 @@ class ClaimsTable(ScrollView, can_focus=True):
         """(text, claimant, score) widths: the claim text takes what the fixed columns leave."""
         claimant = CLAIMANT_WIDTH if width >= 70 else 0
         score = SCORE_WIDTH if width >= 50 else 0
-        cells = 3 + (claimant > 0) + 1 + (score > 0)  # badge, note mark, text, claimant, sources, score
+        cells = 3 + (claimant > 0) + 1 + (score > 0)  # badge, marks, text, claimant, sources, score
         spaces = 1 + cells  # a leading space, then one after every cell
-        fixed = self._badge_width + 1 + claimant + SOURCES_WIDTH + score + spaces
+        fixed = self._badge_width + MARKS_WIDTH + claimant + SOURCES_WIDTH + score + spaces
         return max(width - fixed, 8), claimant, score
 
     def render_line(self, y: int) -> Strip:
@@ -248,7 +249,7 @@ class ClaimsTable(ScrollView, can_focus=True):
         text_width, claimant_width, score_width = self._column_widths(width)
         cells = [
             _fit("Status", self._badge_width),
-            _fit("", 1),
+            _fit("", MARKS_WIDTH),
             _fit("Claim", text_width),
             _fit("Claimant", claimant_width),
             _fit("Src", SOURCES_WIDTH, right=True),
@@ -268,13 +269,20 @@ class ClaimsTable(ScrollView, can_focus=True):
         # Article text is plain text: Text(...) never parses markup, so "[bold]" in a claim stays literal.
         cells = [
             badge,
-            Text("✎" if row.has_note else " ", style=muted),
+            _marks(row, muted),
             _fit(row.text, text_width),
             _fit(row.claimant or "—", claimant_width, style=None if row.claimant else muted),
             _fit(str(row.source_count), SOURCES_WIDTH, right=True),
             _fit(f"{row.checkworthiness:.2f}", score_width, right=True, style=muted),
         ]
         return self._cells_to_strip([cell for cell in cells if cell.cell_len], width, base)
+
+
+def _marks(row: ClaimRow, muted: Style) -> Text:
+    marks = Text(no_wrap=True, end="")
+    marks.append("⚑" if row.flagged else " ", style="bold yellow")
+    marks.append("✎" if row.has_note else " ", style=muted)
+    return marks
 
 
 def _badge_style(color: str, *, reviewed: bool) -> Style:
