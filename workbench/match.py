@@ -528,7 +528,8 @@ class ClaimMatcher:
     def _candidates(self, query: _Features) -> list[int]:
         rare_keys = sorted(
             (key for key in query.keys | query.frame_keys if 0 < self._document_frequency.get(key, 0) <= MAX_POSTING),
-            key=lambda key: self._document_frequency[key],
+            # Ties broken by the key itself: set order varies with the hash seed, and grouping must not.
+            key=lambda key: (self._document_frequency[key], key),
         )[:MAX_BLOCKING_KEYS]
         shared: Counter[int] = Counter()
         for key in rare_keys:
@@ -557,16 +558,18 @@ class ClaimMatcher:
             weights[key] = idf * ENTITY_WEIGHT if key in entities or key in _PLACES else idf
         weight = weights.__getitem__
 
-        shared = sum(map(weight, common))
-        query_weight = sum(map(weight, query.keys))
-        other_weight = sum(map(weight, other.keys))
+        shared = math.fsum(map(weight, common))
+        query_weight = math.fsum(map(weight, query.keys))
+        other_weight = math.fsum(map(weight, other.keys))
         dice = 2.0 * shared / (query_weight + other_weight)
         # What is said about the entities must agree too, not only who and where: Dice over the other keys.
         query_predicates = query.keys - entities
         other_predicates = other.keys - entities
-        predicate_total = sum(map(weight, query_predicates)) + sum(map(weight, other_predicates))
+        predicate_total = math.fsum(map(weight, query_predicates)) + math.fsum(map(weight, other_predicates))
         predicate_dice = (
-            2.0 * sum(map(weight, query_predicates & other_predicates)) / predicate_total if predicate_total else 0.0
+            2.0 * math.fsum(map(weight, query_predicates & other_predicates)) / predicate_total
+            if predicate_total
+            else 0.0
         )
         overlap = shared / min(query_weight, other_weight)
         length_ratio = min(len(query.keys), len(other.keys)) / max(len(query.keys), len(other.keys))
