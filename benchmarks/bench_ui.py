@@ -11,8 +11,8 @@ How each figure is taken:
   row really is on screen before it reports.
 * status key: in-process with `App.run_test()` and Pilot (headless, 160x45). The clock starts just before
   `pilot.press("t"|"f")` posts the key; "shown" stops at the first frame Textual writes after the status was
-  committed (that frame carries the new badge and header), "settled" at the last frame that key caused (detail
-  pane re-laid out). Frames are timed by wrapping `App._display`. Presses alternate t/f from the middle of the
+  committed (that frame carries the new badge and header), "settled" at the last frame that key caused (the
+  detail pane shows the next claim; it may come a frame after the table). Frames are timed by wrapping `App._display`. Presses alternate t/f from the middle of the
   list so each one writes; afterwards every press is checked on disk through a separate connection and undone.
 * peak RSS: `ru_maxrss` of the first-paint child after it has also jumped to the last claim, paged up, cycled
   the filter and the sort.
@@ -161,6 +161,9 @@ async def key_latency(db_path: Path, presses: int) -> tuple[list[float], list[fl
             started = time.perf_counter()
             await pilot.press(key)
             await pilot.pause()
+            # The detail pane may follow a frame after the table: wait until it shows the newly selected claim.
+            while screen._detail_claim != table.current_row.id:  # type: ignore[union-attr]
+                await pilot.pause()
             assert committed, "the key reached the action"
             after = [frame for frame in frames if frame >= committed[0]]
             assert after, "a frame was drawn after the change"

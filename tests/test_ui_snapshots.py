@@ -38,3 +38,12 @@ def test_help_screen(snap_compare, tmp_path: Path) -> None:
 
 def test_note_editor(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=TERMINAL, press=["j", "n", "space", *"Checked"])
+
+
+def test_discrepancy_view(snap_compare, tmp_path: Path) -> None:
+    # The last claim: two sources that differ in a number, a name's spelling and a hedge, side by side.
+    assert snap_compare(make_app(tmp_path), terminal_size=(150, 44), press=["G"])
+
+
+def test_contradiction_link(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(make_app(tmp_path), terminal_size=TERMINAL, press=["j", "j"])

@@ -211,6 +211,7 @@ class ClaimsView:
     _order: array = field(default_factory=lambda: array("q"), init=False, repr=False)
     _positions: dict[int, int] | None = field(default=None, init=False, repr=False)
     _pages: OrderedDict[int, list[ClaimRow]] = field(default_factory=OrderedDict, init=False, repr=False)
+    _progress: Progress | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.reload()
@@ -240,6 +241,7 @@ class ClaimsView:
         rows = self.store.conn.execute(f"SELECT c.rowid FROM claims c {join} {where} ORDER BY {self.sort.sql}", params)
         self._order = array("q", (row[0] for row in rows))
         self._positions = None
+        self._progress = None
         self.invalidate_rows()
 
     def invalidate_rows(self) -> None:
@@ -253,13 +255,20 @@ class ClaimsView:
     def __len__(self) -> int:
         return len(self._order)
 
-    def claim_changed(self, claim_id: str) -> None:
+    def claim_changed(self, claim_id: str, status_change: tuple[str, str] | None = None) -> None:
         """Our own change to one claim: drop cached rows and keep the view's membership true for that claim.
 
         Costs one indexed lookup instead of a reload; a claim that enters the view (e.g. an undo back into a
-        status filter) needs its place in the order, so that case reloads.
+        status filter) needs its place in the order, so that case reloads. `status_change` (old, new) keeps the
+        reviewed count without counting again (a 5 ms index scan at 100k claims).
         """
         self.invalidate_rows()
+        if status_change is not None and self._progress is not None:
+            old, new = status_change
+            delta = (new != UNREVIEWED) - (old != UNREVIEWED)
+            self._progress = Progress(self._progress.reviewed + delta, self._progress.total)
+        else:
+            self._progress = None
         row = self.store.conn.execute("SELECT rowid FROM claims WHERE id = ?", [claim_id]).fetchone()
         if row is None:
             self.reload()
@@ -375,8 +384,17 @@ class ClaimsView:
 
     # -- figures and detail ---------------------------------------------------------------------------------
 
-    def progress(self) -> Progress:
-        """Reviewed / all claims in the database (not just this view): what the header shows."""
+    def progress(self, *, fresh: bool = True) -> Progress:
+        """Reviewed / all claims in the database (not just this view): what the header shows.
+
+        `fresh=False` may answer from the last count, kept up to date by `claim_changed(..., status_change)` and
+        dropped by `reload()` and any other change: the UI's own verdicts need no recount.
+        """
+        if fresh or self._progress is None:
+            self._progress = self._count_progress()
+        return self._progress
+
+    def _count_progress(self) -> Progress:
         total = self.store.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
         # Two index ranges instead of `!=` (a full index scan); reviews always belong to a claim (foreign key).
         reviewed = self.store.conn.execute(

@@ -73,7 +73,7 @@ REVIEW_BINDINGS: list[Binding] = [
     Binding(
         "M",
         "merge_claim",
-        "Merge into…",
+        "Merge",
         id="claim.merge",
         tooltip="Fold this claim's sources into another claim, picked by search",
     ),
@@ -85,7 +85,7 @@ REVIEW_BINDINGS: list[Binding] = [
         id="claim.split",
         tooltip="Take one source passage out into a claim of its own",
     ),
-    Binding("W", "edit_claim", "Edit", id="claim.edit", tooltip="Fix the claim's wording and claimant"),
+    Binding("W", "edit_claim", "Edit", show=False, id="claim.edit", tooltip="Fix the claim's wording and claimant"),
     # Priority: handled as soon as it arrives, so keys typed right after it reach the search box (a normal binding
     # runs only after those keys were already sent to the table, where "e" would open the export dialog).
     Binding(
@@ -105,8 +105,15 @@ REVIEW_BINDINGS: list[Binding] = [
         id="view.flagged",
         tooltip="Only claims whose sources disagree (again for all claims)",
     ),
-    Binding("C", "conflicts", "Conflicts", id="view.conflicts", tooltip="Verdicts another reviewer disagrees with"),
-    Binding("o", "cycle_sort", "Sort", id="view.sort", tooltip="Document order, check-worthiness, sources"),
+    Binding(
+        "C",
+        "conflicts",
+        "Conflicts",
+        show=False,
+        id="view.conflicts",
+        tooltip="Verdicts another reviewer disagrees with",
+    ),
+    Binding("o", "cycle_sort", "Sort", show=False, id="view.sort", tooltip="Document order, check-worthiness, sources"),
     Binding("r", "refresh", "Reload", show=False, id="view.refresh", tooltip="Re-read the database now"),
     Binding("escape", "clear_search", "Clear search", show=False, id="view.clear_search"),
     Binding("e", "export", "Export", id="app.export", tooltip="Export the verdicts as CSV"),
@@ -188,10 +195,11 @@ def status_bindings(statuses: Iterable[StatusDef]) -> list[Binding]:
 
 
 def add_bindings(node: DOMNode, bindings: Iterable[Binding]) -> None:
-    """Bind keys known only at run time (the team's status keys) on one node, next to its class BINDINGS."""
+    """Bind keys known only at run time (the team's status keys) on one node, before its class BINDINGS, so the
+    verdicts come first in the footer (where a narrow terminal cuts the end off)."""
     # Textual builds a node's bindings from class attributes; merging into the instance's map is the way to add
     # per-instance bindings that still take part in keymaps, the footer and `active_bindings`.
-    node._bindings = BindingsMap.merge([node._bindings, BindingsMap(list(bindings))])
+    node._bindings = BindingsMap.merge([BindingsMap(list(bindings)), node._bindings])
 
 
 def section_of(binding_id: str | None) -> str:

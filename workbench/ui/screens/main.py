@@ -67,6 +67,7 @@ class MainScreen(Screen[None]):
         self._data_version = store.data_version()
         self._search_timer: Timer | None = None
         self._detail_claim: str | None = None
+        self._detail_pending = False
         self._came_from: str | None = None  # the claim a contradiction jump left, so L goes on to the next link
 
     @property
@@ -108,7 +109,7 @@ class MainScreen(Screen[None]):
             HeaderState(
                 database=self.store.path.name,
                 reviewer=self.workbench.reviewer,
-                progress=self.view.progress(),
+                progress=self.view.progress(fresh=False),
                 shown=self.view.count,
                 filter_label=self.view.claim_filter.label,
                 sort_label=self.view.sort.label,
@@ -129,9 +130,17 @@ class MainScreen(Screen[None]):
 
     @on(ClaimsTable.CursorMoved)
     def on_cursor_moved(self, event: ClaimsTable.CursorMoved) -> None:
-        # Actions that change data refresh the detail themselves, in the same frame as the table; this covers
-        # plain movement (keys, mouse) and skips a second re-layout for the same claim.
-        if event.claim_id != self._detail_claim:
+        # Actions that change data refresh the detail themselves; this covers moving to another claim (keys,
+        # mouse, a verdict moving on). The detail waits for the frame that shows the table's change: the cursor
+        # (and a stored verdict) reach the screen first, and keys held down draw the detail once per frame.
+        if event.claim_id != self._detail_claim and not self._detail_pending:
+            self._detail_pending = True
+            self.call_after_refresh(self._show_pending_detail)
+
+    def _show_pending_detail(self) -> None:
+        self._detail_pending = False
+        row = self.table.current_row
+        if (row.id if row else None) != self._detail_claim:
             self.refresh_detail()
 
     def show_all(self, cursor: int | None = None) -> None:
@@ -192,11 +201,18 @@ class MainScreen(Screen[None]):
             self.tell(
                 f"Signed off: {agreeing} of {config.required_signoffs} agree on {config.status(status).label}, {final}."
             )
-        self.view.claim_changed(row.id)
+        count = self.view.count
+        self.view.claim_changed(row.id, (row.status, status) if changes else None)
         # Move on to the next claim: one down, unless the claim just left the view (a status filter), in which
         # case the next claim has already moved up into this position.
         still_here = self.view.claim_id_at(cursor) == row.id
-        self.show_all(cursor + 1 if still_here else cursor)
+        if still_here and self.view.count == count:
+            # Only this row changed: repaint its line and the header now; the next claim's detail follows in the
+            # next frame, so the stored verdict is on screen first (see on_cursor_moved).
+            self.table.row_changed(cursor, cursor + 1)
+            self.refresh_header()
+        else:
+            self.show_all(cursor if not still_here else cursor + 1)
 
     def action_edit_note(self) -> None:
         row = self.table.current_row

@@ -128,6 +128,11 @@ class ClaimsTable(ScrollView, can_focus=True):
         self.move_cursor(self._cursor if cursor is None else cursor, announce_always=True)
         self.refresh()
 
+    def row_changed(self, index: int, cursor: int) -> None:
+        """One row's data changed (same rows in the view): repaint that line only, then select `cursor`."""
+        self.refresh_line(index + HEADER_LINES)
+        self.move_cursor(cursor)
+
     def move_cursor(self, index: int, *, announce_always: bool = False) -> None:
         count = self._view.count
         previous = self._cursor
