@@ -12,8 +12,9 @@ How each figure is taken:
 * status key: in-process with `App.run_test()` and Pilot (headless, 160x45). The clock starts just before
   `pilot.press("t"|"f")` posts the key; "shown" stops at the first frame Textual writes after the status was
   committed (that frame carries the new badge and header), "settled" at the last frame that key caused (the
-  detail pane shows the next claim; it may come a frame after the table). Frames are timed by wrapping `App._display`. Presses alternate t/f from the middle of the
-  list so each one writes; afterwards every press is checked on disk through a separate connection and undone.
+  detail pane shows the next claim; it may come a frame after the table). Frames are timed by wrapping
+  `App._display`. Presses alternate t/f from the middle of the list so each one writes; afterwards every press is
+  checked on disk through a separate connection and undone.
 * peak RSS: `ru_maxrss` of the first-paint child after it has also jumped to the last claim, paged up, cycled
   the filter and the sort.
 * bare DataTable: the same first-paint measurement for a minimal Textual app that loads the same rows
