@@ -193,6 +193,15 @@ async def test_history_lists_status_note_and_undo_with_who_and_when(review_db: P
         assert isinstance(app.screen, MainScreen)
 
 
+async def test_a_verdict_on_the_last_claim_shows_in_its_detail(review_db: Path) -> None:
+    app = make_app(review_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("G", "f")
+        await pilot.pause()
+        assert selected(app) == ORDER[-1]
+        assert "False" in detail_text(app, "claim").split("Status", 1)[1].splitlines()[0]
+
+
 # -- discrepancies and contradictions -----------------------------------------------------------------------------
 
 

@@ -211,6 +211,8 @@ class MainScreen(Screen[None]):
             # next frame, so the stored verdict is on screen first (see on_cursor_moved).
             self.table.row_changed(cursor, cursor + 1)
             self.refresh_header()
+            if self.table.cursor == cursor:  # the last claim: nowhere to move on to, so show its new status
+                self.refresh_detail()
         else:
             self.show_all(cursor if not still_here else cursor + 1)
 
