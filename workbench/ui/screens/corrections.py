@@ -154,9 +154,10 @@ class EditClaimScreen(ModalScreen[tuple[str, str] | None]):
         with Vertical(id="edit-dialog", classes="dialog"):
             yield Static(Text("Edit the claim", style="bold"), classes="dialog-title")
             yield Static(Text("Wording", style="dim"))
-            yield Input(self.text, id="edit-text")
+            # Not selected on focus: a reviewer fixing one word must not wipe the claim by typing it.
+            yield Input(self.text, id="edit-text", select_on_focus=False)
             yield Static(Text("Claimant (empty: not attributed)", style="dim"))
-            yield Input(self.claimant, id="edit-claimant")
+            yield Input(self.claimant, id="edit-claimant", select_on_focus=False)
             yield Static(Text("ctrl+s save · enter next / save · escape cancel", style="dim"), classes="dialog-hint")
         yield Footer()
 

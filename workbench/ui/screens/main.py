@@ -291,7 +291,8 @@ class MainScreen(Screen[None]):
             self.tell("Merge cancelled.")
             return
         self.apply_correction(
-            lambda: corrections.merge_claims(self.store, claim_id, str(target["id"]), reviewer=self.workbench.reviewer)
+            lambda: corrections.merge_claims(self.store, claim_id, str(target["id"]), reviewer=self.workbench.reviewer),
+            f"Merged: its {sources} now belong to “{target['text']}”; z undoes it.",
         )
 
     def action_split_source(self) -> None:
@@ -323,7 +324,8 @@ class MainScreen(Screen[None]):
             self.tell("Split cancelled.")
             return
         self.apply_correction(
-            lambda: corrections.split_mention(self.store, mention_id, reviewer=self.workbench.reviewer)
+            lambda: corrections.split_mention(self.store, mention_id, reviewer=self.workbench.reviewer),
+            f"Split off: the passage from {passage['file_name']} is now a claim of its own (selected); z undoes it.",
         )
 
     def action_edit_claim(self) -> None:
@@ -353,14 +355,14 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(EditClaimScreen(row.text, row.claimant), save)
 
-    def apply_correction(self, correct: Callable[[], corrections.CorrectionResult]) -> None:
+    def apply_correction(self, correct: Callable[[], corrections.CorrectionResult], done: str) -> None:
         try:
             result = correct()
         except WorkbenchError as error:
             self.tell(str(error), severity="error")
             return
         self.after_correction(result.claim_id)
-        self.tell(f"{result.description[:1].upper()}{result.description[1:]}; z undoes it.")
+        self.tell(done)
 
     def after_correction(self, claim_id: str) -> None:
         """Claims may have appeared, gone or changed wording: re-read the view and select `claim_id`."""

@@ -156,10 +156,13 @@ class DiscrepancySection:
         sentences = Text()
         for number, view in enumerate(detail.side_by_side, 1):
             cells: list[Text] = [Text(f"{number}. {view.outlet or view.file_name}")]
-            for kind in kinds:
-                found = [highlight.value for highlight in view.highlights if highlight.kind == kind]
-                spans = _span_texts(view, kind)
-                cells.append(Text(", ".join(spans or found), style=KIND_STYLES.get(kind, "")) if spans else Text("—"))
+            for flag in detail.discrepancies:
+                # As written in this source; a claimant may be named outside the quoted sentence, so not sliced from it.
+                written = list(
+                    dict.fromkeys(span.text or span.value for span in flag.spans if span.mention_id == view.mention_id)
+                )
+                style = KIND_STYLES.get(flag.kind, "")
+                cells.append(Text(", ".join(written), style=style) if written else Text("—", style="dim"))
             values.add_row(*cells)
             sentences.append("\n" if number > 1 else "")
             sentences.append(f"{number}. ", style="bold")
@@ -232,17 +235,6 @@ def source_passage(source: SourcePassage) -> Text:
         passage.append(" ")
         passage.append(source.after.strip(), style="dim")
     return passage
-
-
-def _span_texts(view: SourceView, kind: str) -> list[str]:
-    """The words of this source's sentence that differ, for one kind (as written, not normalised)."""
-    texts: list[str] = []
-    for highlight in view.highlights:
-        if highlight.kind == kind:
-            written = view.sentence[highlight.start : highlight.end]
-            if written and written not in texts:
-                texts.append(written)
-    return texts
 
 
 def _marked_sentence(view: SourceView) -> Text:
