@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -391,3 +392,21 @@ async def test_help_and_palette_list_the_new_keys(review_db: Path) -> None:
         provider = WorkbenchCommands(commands, None)  # type: ignore[arg-type]
         titles = {title for title, _help, _node, _action in provider._commands()}
         assert {"Merge", "Split off", "Edit", "History", "Flagged", "Conflicts"} <= titles
+
+
+async def test_stepping_past_the_bottom_scrolls_a_third_of_the_view(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    from synthetic_db import build
+
+    db_path = tmp_path / "many.db"
+    build(db_path, 200)
+    app = make_app(db_path)
+    async with app.run_test(size=(150, 30)) as pilot:
+        table = main_screen(app).table
+        rows = table.visible_rows
+        await pilot.press(*["j"] * rows)  # one past the last visible row
+        step = rows // 3
+        assert table.cursor == rows and round(table.scroll_y) == step
+        assert table.cursor - round(table.scroll_y) == rows - step  # the next claims are visible below the cursor
+        await pilot.press(*["k"] * (rows - step + 1))  # one above the top
+        assert round(table.scroll_y) == 0

@@ -152,10 +152,16 @@ class ClaimsTable(ScrollView, can_focus=True):
     def _scroll_cursor_into_view(self) -> None:
         top = round(self.scroll_y)
         rows = self.visible_rows
+        # Stepping one row past the edge scrolls by a third of the view, not one line: the reviewer sees the next
+        # claims coming, and a scroll (which repaints every row) happens once per third of a page, not on every
+        # verdict. A jump further away just brings the cursor into view.
+        step = max(rows // 3, 1) if rows > 6 else 1
         if self._cursor < top:
-            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+            target = self._cursor - step + 1 if self._cursor == top - 1 else self._cursor
+            self.scroll_to(y=max(target, 0), animate=False, immediate=True)
         elif self._cursor >= top + rows:
-            self.scroll_to(y=self._cursor - rows + 1, animate=False, immediate=True)
+            target = self._cursor - rows + step if self._cursor == top + rows else self._cursor - rows + 1
+            self.scroll_to(y=target, animate=False, immediate=True)
 
     # -- actions (bound in keys.NAVIGATION_BINDINGS) --------------------------------------------------------
 
