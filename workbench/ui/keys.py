@@ -97,7 +97,13 @@ REVIEW_BINDINGS: list[Binding] = [
         id="view.search",
         tooltip="Search claims as you type",
     ),
-    Binding("s", "cycle_filter", "Filter", id="view.filter", tooltip="Show all claims, or only one status"),
+    Binding(
+        "s",
+        "cycle_filter",
+        "Filter",
+        id="view.filter",
+        tooltip="All claims, one status, or those flagged, contradicted or in conflict",
+    ),
     Binding(
         "D",
         "toggle_flagged",

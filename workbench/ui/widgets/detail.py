@@ -8,7 +8,7 @@ literally and does nothing.
 
 The pane draws on Textual's line API (like the claims table): `show()` renders the sections to lines once, and
 a new claim only repaints the pane. A pane made of Static widgets re-laid out the whole screen on every claim,
-which was most of the time a status key took to show (NOTES.md, benchmarks/bench_ui.py).
+which was most of the time a status key took to show (benchmarks/bench_ui.py).
 """
 
 from __future__ import annotations
