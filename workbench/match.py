@@ -301,11 +301,15 @@ def _frame_keys(frame: ClaimFrame) -> frozenset[str]:
     )
 
 
+_QUOTE_MARKS = re.compile(r"[\u201c\u201d\u201e\u00ab\u00bb\"]")
+
+
 def _features(text: str, claimant: str | None) -> _Features:
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
     entity_words = {match.casefold() for match in _CAPITALISED_WORD.findall(text)}
     people = {name for match in _FULL_NAME.finditer(text) if (name := _person_key(match.group(1)))}
-    normalised = text.casefold()
+    # Quotation marks inside a phrase ('has "nothing to do" with') must not hide the phrase from the lexicon.
+    normalised = _QUOTE_MARKS.sub("", text.casefold())
     negated = _NEGATION.search(normalised) is not None
     for pattern, replacement in _CONCEPT_PHRASES:
         normalised = pattern.sub(replacement, normalised)

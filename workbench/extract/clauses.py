@@ -23,9 +23,22 @@ _COMMA_BUT = re.compile(r",\s+but\s+(?:also\s+)?")
 _COMMA_WHILE = re.compile(r",\s+(?:while|whereas|although|though)\s+")
 # "... without causing injuries or damage": a negative outcome stated alongside the event.
 _WITHOUT_OUTCOME = re.compile(r",?\s+(?=without\s+(?:causing|leaving|resulting\s+in|any)\s+)")
+# "X did A, blaming B" / "X did A, sending B": a participle after a comma adds an assertion by the same subject.
+# Prepositions and nouns ending in -ing are not participles.
+_NOT_PARTICIPLES = (
+    "according|including|following|regarding|concerning|during|nothing|something|anything|everything|morning|"
+    "evening|building|meeting|wedding|ceiling|ring|king|thing|spring|string|wing|bring|sing|sting|swing|bling|"
+    "being|having|notwithstanding"
+)
+_PARTICIPLE_TAIL = re.compile(rf",\s+(?=(?!(?:{_NOT_PARTICIPLES})\b)[a-z]{{3,}}ing\s)")
+# "X said A and suggested B": a second speech act of the same subject.
+_AND_SPEECH_VERB = re.compile(
+    r"\s+and\s+(?=(?:suggested|warned|insisted|denied|accused|vowed|urged|claimed|stressed|threatened|"
+    r"promised|called|demanded|added|said)\s)"
+)
 _VERB = re.compile(
     r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|did|does|do|"
-    r"[a-z]{2,}(?:ed|es|en|ew|ung|ought|ook|ade|ent|ave|ame|ose|oke|ot|ept|ang|ank|ore|ode|ote)|causing|leaving)\b"
+    r"[a-z]{2,}(?:ed|es|en|ew|ung|ought|ook|ade|ent|ave|ame|ose|oke|ot|ept|ang|ank|ore|ode|ote|ing))\b"
 )
 
 
@@ -44,6 +57,8 @@ def split_clauses(text: str, start: int, end: int) -> list[Clause]:
         (_WITHOUT_OUTCOME, False),
         (_COMMA_BUT, False),
         (_COMMA_WHILE, False),
+        (_PARTICIPLE_TAIL, True),
+        (_AND_SPEECH_VERB, True),
     ):
         for boundary in pattern.finditer(text, start, end):
             first_end = _trim_end(text, start, boundary.start())

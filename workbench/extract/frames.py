@@ -248,9 +248,13 @@ def countries_in(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+_QUOTE_MARKS = re.compile(r"[\u201c\u201d\u201e\u00ab\u00bb\"]")
+
+
 def claim_frame(text: str, claimant: str | None = None) -> ClaimFrame:
     """The frame of one claim text (attribution already removed) and its claimant."""
-    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
+    # Quotation marks inside a phrase ('has "nothing to do" with') must not hide the predicate.
+    text = _QUOTE_MARKS.sub("", unicodedata.normalize("NFKC", text).replace("\u2019", "'"))
     lowered = text.casefold()
     predicates: set[tuple[str, bool]] = set()
     negations = [match.end() for match in _NEGATION_CUE.finditer(lowered)]
