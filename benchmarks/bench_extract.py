@@ -1,6 +1,11 @@
 """Extraction and grouping: quality on the hand-annotated seeds, and throughput on a synthetic corpus.
 
     .venv/bin/python benchmarks/bench_extract.py [--articles 1000] [--seed 0]
+    .venv/bin/python benchmarks/bench_extract.py --fingerprint [--articles 1000] [--seed 0]
+
+--fingerprint prints only hashes of the full pipeline output (document, start, end, claim text, claimant, channel,
+checkworthiness rounded to 4 decimals as ingest stores it, claim id) for the seeds and for the synthetic corpus: a
+speed-up must leave every hash unchanged. The exact-score hash (checkworthiness to the last bit) is printed too.
 
 Quality: runs split -> extract -> match in memory over the three seeds (as ingest stores them: clean_text) and
 prints mention recall/precision, cross-source pair recall, wrong-merge rate and claims from boilerplate against
@@ -21,6 +26,7 @@ memory (tracemalloc) holding every mention of the corpus.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import tempfile
@@ -131,6 +137,45 @@ def matcher_megabytes(claims: list) -> float:
     return held / 1_048_576
 
 
+def fingerprint_pipeline(documents: list[tuple[str, str]]) -> tuple[str, str, int]:
+    """Hashes of everything the pipeline decides for `documents`, in ingest's order: (rounded, exact, mentions).
+
+    The rounded hash uses checkworthiness to 4 decimals (what ingest stores); the exact one uses repr()."""
+    matcher = ClaimMatcher()
+    rounded_hash = hashlib.sha256()
+    exact_hash = hashlib.sha256()
+    mentions = 0
+    for name, text in documents:
+        for claim in extract_claims(text, split_sentences(text)):
+            claim_id = matcher.match(claim.text, claim.claimant, name) or f"{name}:{claim.start}"
+            matcher.add(claim_id, claim.text, claim.claimant, name)
+            fields = (name, claim.start, claim.end, claim.text, claim.claimant, claim.channel, claim_id)
+            rounded_hash.update(repr((*fields, round(claim.checkworthiness, 4))).encode("utf-8"))
+            exact_hash.update(repr((*fields, claim.checkworthiness)).encode("utf-8"))
+            mentions += 1
+    return rounded_hash.hexdigest()[:16], exact_hash.hexdigest()[:16], mentions
+
+
+def print_fingerprints(article_count: int, seed: int) -> None:
+    payload = json.loads(GOLD_PATH.read_text(encoding="utf-8"))
+    raw_texts = {name: (REPO_ROOT / "seeds" / name).read_text(encoding="utf-8") for name in payload["documents"]}
+    inputs: list[tuple[str, list[tuple[str, str]]]] = [
+        ("seeds, raw text", sorted(raw_texts.items())),
+        ("seeds, raw NFKC", sorted((n, unicodedata.normalize("NFKC", t)) for n, t in raw_texts.items())),
+    ]
+    try:
+        from workbench.ingest import clean_text
+    except ImportError:  # pragma: no cover - ingest is another module's job
+        clean_text = None
+    if clean_text is not None:  # depends on ingest.clean_text too, which other work may change
+        inputs.append(("seeds, ingest.clean_text", sorted((n, clean_text(t)) for n, t in raw_texts.items())))
+    articles, _ = generate_corpus_with_truth(article_count, seed)
+    inputs.append((f"corpus --articles {article_count} --seed {seed}", articles))
+    for title, documents in inputs:
+        rounded, exact, mentions = fingerprint_pipeline(documents)
+        print(f"{title:40} {mentions:6d} mentions  rounded {rounded}  exact {exact}")
+
+
 def paraphrase_pairs() -> None:
     results = paraphrase_pair_results(json.loads(PAIRS_PATH.read_text(encoding="utf-8")))
     same_grouped, same, different_grouped, different = pair_figures(results)
@@ -146,7 +191,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--fingerprint", action="store_true", help="print hashes of the pipeline output and exit")
     arguments = parser.parse_args()
+    if arguments.fingerprint:
+        print_fingerprints(arguments.articles, arguments.seed)
+        return
 
     seed_quality()
 
