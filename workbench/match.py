@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -304,6 +305,12 @@ def _frame_keys(frame: ClaimFrame) -> frozenset[str]:
 _QUOTE_MARKS = re.compile(r"[\u201c\u201d\u201e\u00ab\u00bb\"]")
 
 
+# Ingest asks for a claim's features twice (match, then add), and wire copy repeats sentences verbatim across
+# outlets. _Features is immutable, so mentions of the same (text, claimant) share one instance.
+FEATURE_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=FEATURE_CACHE_SIZE)
 def _features(text: str, claimant: str | None) -> _Features:
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
     entity_words = {match.casefold() for match in _CAPITALISED_WORD.findall(text)}
