@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from workbench.extract.attribution import Attribution, parse_attribution
 from workbench.extract.checkworthiness import score_sentences
-from workbench.extract.clauses import Clause, split_clauses
+from workbench.extract.clauses import SPEECH_PARTICIPLES, SPEECH_VERBS_PAST, Clause, split_clauses
 from workbench.extract.splitter import split_sentences
 from workbench.models import ExtractedClaim, SentenceSpan
 
@@ -140,7 +140,7 @@ def extract_claims(text: str, sentences: list[SentenceSpan]) -> list[ExtractedCl
                         sentence_text=sentence_text,
                         start=sentence.start + clause_start,
                         end=sentence.start + clause_end,
-                        text=_readable_claim(sentence_text[clause_start:clause_end], clause_subject),
+                        text=_readable_claim(sentence_text[clause_start:clause_end], clause_subject, clause_claimant),
                         claimant=clause_claimant,
                         channel=clause_channel,
                         attributed=clause_claimant is not None,
@@ -250,9 +250,17 @@ def _resolve_source(
     return None, channel, None
 
 
-def _readable_claim(core: str, subject: str | None) -> str:
+def _readable_claim(core: str, subject: str | None, speaker: str | None = None) -> str:
     """The claim as a reader should see it: pronoun subject replaced by the speaker, first letter capitalised."""
     claim = core.strip()
+    first_word, _, rest = claim.partition(" ")
+    lead = subject or speaker
+    if lead and first_word.casefold() in SPEECH_PARTICIPLES:
+        # A clause split off its sentence ("..., blaming the attack on Kyiv", "... and suggested B") reads on its
+        # own once its subject is back in front of it.
+        return f"{lead} {SPEECH_PARTICIPLES[first_word.casefold()]} {rest}"
+    if lead and first_word in SPEECH_VERBS_PAST:
+        return f"{lead} {claim}"
     if subject and _PRONOUN_SUBJECT.match(claim):
         pronoun_length = len(claim.split(" ", 1)[0])
         claim = subject + claim[pronoun_length:]

@@ -23,22 +23,50 @@ _COMMA_BUT = re.compile(r",\s+but\s+(?:also\s+)?")
 _COMMA_WHILE = re.compile(r",\s+(?:while|whereas|although|though)\s+")
 # "... without causing injuries or damage": a negative outcome stated alongside the event.
 _WITHOUT_OUTCOME = re.compile(r",?\s+(?=without\s+(?:causing|leaving|resulting\s+in|any)\s+)")
-# "X did A, blaming B" / "X did A, sending B": a participle after a comma adds an assertion by the same subject.
-# Prepositions and nouns ending in -ing are not participles.
-_NOT_PARTICIPLES = (
-    "according|including|following|regarding|concerning|during|nothing|something|anything|everything|morning|"
-    "evening|building|meeting|wedding|ceiling|ring|king|thing|spring|string|wing|bring|sing|sting|swing|bling|"
-    "being|having|notwithstanding"
-)
-_PARTICIPLE_TAIL = re.compile(rf",\s+(?=(?!(?:{_NOT_PARTICIPLES})\b)[a-z]{{3,}}ing\s)")
+# "X did A, blaming B on C": a participle of speaking or blaming after a comma is a second assertion by the same
+# subject. Other participles ("..., killing thousands", "..., sending debris crashing") describe the first assertion's
+# outcome and stay with it. The past tense lets the claim read on its own ("Russia blamed B on C").
+SPEECH_PARTICIPLES: dict[str, str] = {
+    "blaming": "blamed",
+    "accusing": "accused",
+    "saying": "said",
+    "claiming": "claimed",
+    "insisting": "insisted",
+    "warning": "warned",
+    "adding": "added",
+    "denying": "denied",
+    "urging": "urged",
+    "vowing": "vowed",
+    "threatening": "threatened",
+    "describing": "described",
+}
+_PARTICIPLE_TAIL = re.compile(rf",\s+(?=(?:{'|'.join(SPEECH_PARTICIPLES)})\s)")
 # "X said A and suggested B": a second speech act of the same subject.
-_AND_SPEECH_VERB = re.compile(
-    r"\s+and\s+(?=(?:suggested|warned|insisted|denied|accused|vowed|urged|claimed|stressed|threatened|"
-    r"promised|called|demanded|added|said)\s)"
+SPEECH_VERBS_PAST = frozenset(
+    [
+        "suggested",
+        "warned",
+        "insisted",
+        "denied",
+        "accused",
+        "vowed",
+        "urged",
+        "claimed",
+        "stressed",
+        "threatened",
+        "promised",
+        "called",
+        "demanded",
+        "added",
+        "said",
+    ]
 )
+_AND_SPEECH_VERB = re.compile(rf"\s+and\s+(?=(?:{'|'.join(sorted(SPEECH_VERBS_PAST))})\s)")
 _VERB = re.compile(
     r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|did|does|do|"
-    r"[a-z]{2,}(?:ed|es|en|ew|ung|ought|ook|ade|ent|ave|ame|ose|oke|ot|ept|ang|ank|ore|ode|ote|ing))\b"
+    r"[a-z]{2,}(?:ed|es|en|ew|ung|ought|ook|ade|ent|ave|ame|ose|oke|ot|ept|ang|ank|ore|ode|ote)|causing|leaving|"
+    + "|".join(SPEECH_PARTICIPLES)
+    + r")\b"
 )
 
 
