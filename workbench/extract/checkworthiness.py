@@ -202,7 +202,16 @@ def default_model() -> CheckworthinessModel:
     return CheckworthinessModel.load()
 
 
+# Extraction scores each sentence once per clause and once more for its statement part, and wire copy repeats
+# sentences verbatim across outlets: a score is a pure function of the text, so it is computed once.
+SCORE_CACHE_SIZE = 16384
+
+
+@lru_cache(maxsize=SCORE_CACHE_SIZE)
+def _default_probability(sentence: str) -> float:
+    return default_model().probability(sentence)
+
+
 def score_sentences(sentences: Sequence[str]) -> list[float]:
     """Probability (0..1, threshold 0.5) that each sentence is a check-worthy factual claim."""
-    model = default_model()
-    return [model.probability(sentence) for sentence in sentences]
+    return [_default_probability(sentence) for sentence in sentences]
