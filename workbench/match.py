@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from heapq import nlargest
+from operator import itemgetter
 
 from rapidfuzz import fuzz
 
@@ -293,10 +295,19 @@ class _Features:
     # Blocking keys from the frame: (predicate class, polarity, country or name), so paraphrases sharing no rare
     # word but the same action about the same party still meet as candidates.
     frame_keys: frozenset[str]
+    # Derived once per claim text rather than once per compared pair: the index keys (keys | frame_keys), the
+    # frame's predicate classes and the parties it is about (countries, the claimant's country, names).
+    blocking_keys: frozenset[str]
+    frame_classes: frozenset[str]
+    frame_parties: frozenset[str]
+
+
+def _frame_parties(frame: ClaimFrame) -> frozenset[str]:
+    return frame.countries | frame.claimant_countries | frame.names
 
 
 def _frame_keys(frame: ClaimFrame) -> frozenset[str]:
-    parties = frame.countries | frame.claimant_countries | frame.names
+    parties = _frame_parties(frame)
     return frozenset(
         f"@{name}{'-' if negated else '+'}{party}" for name, negated in frame.predicates for party in parties
     )
@@ -356,6 +367,7 @@ def _features(text: str, claimant: str | None) -> _Features:
     if claimant_person:
         people.add(claimant_person)
     frame = claim_frame(text, claimant)
+    frame_keys = _frame_keys(frame)
     return _Features(
         frozenset(keys),
         frozenset(numbers),
@@ -366,7 +378,10 @@ def _features(text: str, claimant: str | None) -> _Features:
         frozenset(weekdays),
         negated,
         frame,
-        _frame_keys(frame),
+        frame_keys,
+        frozenset(keys) | frame_keys,
+        frame.classes,
+        _frame_parties(frame),
     )
 
 
@@ -443,7 +458,7 @@ class ClaimMatcher:
         features = _features(text, claimant)
         position = len(self._mentions)
         self._mentions.append(_Mention(claim_id, document_id, features))
-        for key in features.keys | features.frame_keys:
+        for key in features.blocking_keys:
             self._document_frequency[key] += 1
             postings = self._postings[key]
             if len(postings) <= MAX_POSTING:
@@ -466,7 +481,7 @@ class ClaimMatcher:
             return
         del self._mentions[checkpoint:]
         for mention in removed:
-            for key in mention.features.keys | mention.features.frame_keys:
+            for key in mention.features.blocking_keys:
                 self._document_frequency[key] -= 1
                 if not self._document_frequency[key]:
                     del self._document_frequency[key]
@@ -509,9 +524,15 @@ class ClaimMatcher:
             return None
         best_by_claim: dict[str, float] = {}
         idf_cache: dict[str, float] = {}  # idf changes only on add(): compute each key once per query
+        # Mentions of one (text, claimant) share a _Features instance (see _features), and the score depends on
+        # nothing else: verbatim repeats among the candidates are scored once.
+        score_by_features: dict[int, float] = {}
+        mentions = self._mentions
         for position in self._candidates(query):
-            mention = self._mentions[position]
-            score = self._similarity(query, mention.features, idf_cache)
+            mention = mentions[position]
+            score = score_by_features.get(id(mention.features))
+            if score is None:
+                score = score_by_features[id(mention.features)] = self._similarity(query, mention.features, idf_cache)
             if score > best_by_claim.get(mention.claim_id, -1.0):
                 best_by_claim[mention.claim_id] = score
         best: tuple[str, float] | None = None
@@ -537,17 +558,25 @@ class ClaimMatcher:
         return math.log((len(self._mentions) + 2) / (self._document_frequency.get(key, 0) + 1)) + 1.0
 
     def _candidates(self, query: _Features) -> list[int]:
+        document_frequency = self._document_frequency
         rare_keys = sorted(
-            (key for key in query.keys | query.frame_keys if 0 < self._document_frequency.get(key, 0) <= MAX_POSTING),
+            (key for key in query.blocking_keys if 0 < document_frequency.get(key, 0) <= MAX_POSTING),
             # Ties broken by the key itself: set order varies with the hash seed, and grouping must not.
-            key=lambda key: (self._document_frequency[key], key),
+            key=lambda key: (document_frequency[key], key),
         )[:MAX_BLOCKING_KEYS]
-        shared: Counter[int] = Counter()
-        for key in rare_keys:
+        if not rare_keys:
+            return []
+        postings = self._postings
+        # A plain dict, not a Counter (whose per-miss __missing__ is a Python call): the same sums, added in the
+        # same order, and the same insertion order for ties in the ranking below.
+        shared: dict[int, float] = dict.fromkeys(postings[rare_keys[0]], self._idf(rare_keys[0]))
+        get = shared.get
+        for key in rare_keys[1:]:
             weight = self._idf(key)
-            for position in self._postings[key]:
-                shared[position] += weight
-        ranked = shared.most_common(self.max_candidates)
+            for position in postings[key]:
+                shared[position] = get(position, 0.0) + weight
+        # What Counter.most_common does: the largest sums, ties in first-seen order.
+        ranked = nlargest(self.max_candidates, shared.items(), key=itemgetter(1))
         if not ranked:
             return []
         # Candidates sharing far less rare vocabulary than the best one cannot outscore it: skip their scoring.
@@ -604,7 +633,7 @@ class ClaimMatcher:
             return 0.0
         if query.negated != other.negated:
             score *= POLARITY_MISMATCH_FACTOR
-        score += _frame_adjustment(query.frame, other.frame)
+        score += _frame_adjustment(query, other)
         if query.claimant_keys and other.claimant_keys:
             if query.claimant_keys & other.claimant_keys:
                 score += SAME_CLAIMANT_BONUS
@@ -616,26 +645,26 @@ class ClaimMatcher:
 _TOPIC_PREDICATES = frozenset({("attack", False)})
 
 
-def _frame_adjustment(first: ClaimFrame, second: ClaimFrame) -> float:
+def _frame_adjustment(first_features: _Features, second_features: _Features) -> float:
     """Agreement of what the two claims assert: the same action with the same polarity about the same party is
     evidence of one claim even with little shared wording; an opposite polarity, a different kind of action, or a
     one-off event against a habitual pattern is evidence of two."""
+    first, second = first_features.frame, second_features.frame
+    first_predicates, second_predicates = first.predicates, second.predicates
     if any(
-        (name, not negated) in second.predicates and (name, negated) not in second.predicates
-        for name, negated in first.predicates
+        (name, not negated) in second_predicates and (name, negated) not in second_predicates
+        for name, negated in first_predicates
     ):
         return -FRAME_CLASH_PENALTY
-    first_classes, second_classes = first.classes, second.classes
+    first_classes, second_classes = first_features.frame_classes, second_features.frame_classes
     if first_classes and second_classes and not first_classes & second_classes:
         return -FRAME_CLASH_PENALTY
     if first.habitual != second.habitual:
         return -FRAME_CLASH_PENALTY
     # "attack" is usually the topic of a story rather than what a sentence asserts about it: no evidence alone.
-    shared = (first.predicates & second.predicates) - _TOPIC_PREDICATES
-    first_parties = first.countries | first.claimant_countries | first.names
-    second_parties = second.countries | second.claimant_countries | second.names
-    if shared and first_parties & second_parties:
-        return FRAME_AGREEMENT_BONUS * len(shared) / len(first.predicates | second.predicates)
+    shared = (first_predicates & second_predicates) - _TOPIC_PREDICATES
+    if shared and first_features.frame_parties & second_features.frame_parties:
+        return FRAME_AGREEMENT_BONUS * len(shared) / len(first_predicates | second_predicates)
     return 0.0
 
 
