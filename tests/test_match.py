@@ -204,3 +204,41 @@ def test_held_out_negatives_differing_in_numbers_people_or_days_stay_apart() -> 
 )
 def test_all_held_out_negatives_stay_apart() -> None:
     assert not any(result.grouped for result in pair_results() if result.label == "different")
+
+
+def _reference_candidates(matcher: ClaimMatcher, query_text: str) -> list[int]:
+    """The straightforward blocking (a Counter of idf sums per position, most_common) that _candidates speeds up."""
+    from collections import Counter
+
+    from workbench import match
+
+    query = match._features(query_text, None)  # noqa: SLF001 - comparing against the internals on purpose
+    frequency = matcher._document_frequency  # noqa: SLF001
+    rare_keys = sorted(
+        (key for key in query.keys | query.frame_keys if 0 < frequency.get(key, 0) <= match.MAX_POSTING),
+        key=lambda key: (frequency[key], key),
+    )[: match.MAX_BLOCKING_KEYS]
+    shared: Counter[int] = Counter()
+    for key in rare_keys:
+        weight = matcher._idf(key)  # noqa: SLF001
+        for position in matcher._postings[key]:  # noqa: SLF001
+            shared[position] += weight
+    ranked = shared.most_common(matcher.max_candidates)
+    if not ranked:
+        return []
+    cutoff = ranked[0][1] * match.CANDIDATE_SHARE_CUTOFF
+    return [position for position, weight in ranked if weight >= cutoff]
+
+
+def test_candidates_equal_the_reference_ranking_including_ties() -> None:
+    from workbench import match
+
+    words = ["drones", "Moscow", "Kremlin", "attack", "denied", "Kyiv", "officials", "reported", "debris", "fell"]
+    matcher = ClaimMatcher()
+    for number in range(400):
+        # Overlapping word subsets, many with equal idf sums: the tie order is what this test checks.
+        chosen = [word for bit, word in enumerate(words) if (number * 7 + 3) >> (bit % 7) & 1 or bit == number % 10]
+        matcher.add(f"c{number % 150}", " ".join(chosen) + f" in region {number % 13}", None, f"d{number % 40}")
+    for query_text in ["drones attack Moscow Kremlin", "Kyiv denied officials reported debris fell", "debris fell"]:
+        query = match._features(query_text, None)  # noqa: SLF001
+        assert matcher._candidates(query) == _reference_candidates(matcher, query_text)  # noqa: SLF001

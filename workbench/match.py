@@ -30,8 +30,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from heapq import nlargest
-from operator import itemgetter
 
 from rapidfuzz import fuzz
 
@@ -567,16 +565,41 @@ class ClaimMatcher:
         if not rare_keys:
             return []
         postings = self._postings
-        # A plain dict, not a Counter (whose per-miss __missing__ is a Python call): the same sums, added in the
-        # same order, and the same insertion order for ties in the ranking below.
-        shared: dict[int, float] = dict.fromkeys(postings[rare_keys[0]], self._idf(rare_keys[0]))
-        get = shared.get
-        for key in rare_keys[1:]:
+        # A position's shared weight is the sum of the idf of the rare keys it carries, added in key order. Positions
+        # carrying the same keys form one part with one sum, so the positions are partitioned by the keys they carry
+        # with set algebra (C loops) instead of summing per position in Python. Each part: [positions, sum, index
+        # of the first key that brought them in].
+        parts: list[list] = []
+        for key_index, key in enumerate(rare_keys):
             weight = self._idf(key)
-            for position in postings[key]:
-                shared[position] = get(position, 0.0) + weight
-        # What Counter.most_common does: the largest sums, ties in first-seen order.
-        ranked = nlargest(self.max_candidates, shared.items(), key=itemgetter(1))
+            remaining = set(postings[key])
+            for part in tuple(parts):
+                positions = part[0]
+                inside = positions & remaining
+                if not inside:
+                    continue
+                remaining -= inside
+                if len(inside) == len(positions):
+                    part[1] += weight
+                else:
+                    positions -= inside
+                    parts.append([inside, part[1] + weight, part[2]])
+                if not remaining:
+                    break
+            if remaining:
+                parts.append([remaining, 0.0 + weight, key_index])
+        # The ranking Counter.most_common gave: the largest sums first, ties in first-seen order, i.e. by the first
+        # key that brought a position in, then by position (postings are ascending).
+        parts.sort(key=lambda part: (-part[1], part[2]))
+        ranked: list[tuple[int, float]] = []
+        part_index = 0
+        while part_index < len(parts) and len(ranked) < self.max_candidates:
+            positions, total, first_key_index = parts[part_index]
+            part_index += 1
+            while part_index < len(parts) and parts[part_index][1] == total and parts[part_index][2] == first_key_index:
+                positions = positions | parts[part_index][0]  # a tie across parts: merged into position order
+                part_index += 1
+            ranked.extend((position, total) for position in sorted(positions)[: self.max_candidates - len(ranked)])
         if not ranked:
             return []
         # Candidates sharing far less rare vocabulary than the best one cannot outscore it: skip their scoring.
