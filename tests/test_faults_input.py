@@ -332,7 +332,7 @@ def test_50_megabyte_file_is_refused_quickly_in_bounded_memory(tmp_path: Path) -
     assert result.returncode == 1
     assert_no_traceback(result)
     [line] = error_lines(result)
-    assert line.startswith(f"error: {huge}: file is 50.0 MB, over the 20 MB limit"), line
+    assert line.startswith(f"error: {huge}: file is 50.0 MB, over the 5 MB limit"), line
     assert "--max-size" in line
     assert stored_file_names(db_path) == {"good.txt"}
     assert peak_mb < 200, f"refusing a 50 MB file peaked at {peak_mb:.0f} MB"

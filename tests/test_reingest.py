@@ -155,3 +155,35 @@ def test_grouping_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
         with sqlite_connection(db_path, readonly=True) as conn:
             groupings.append(sorted(conn.execute("SELECT id, claim_id FROM mentions").fetchall()))
     assert groupings[0] == groupings[1]
+
+
+def test_contradictions_stay_pending_until_recomputed(seeded_store, monkeypatch) -> None:
+    """A run that dies after the flags but before the contradictions leaves the claims pending for the next run."""
+    import pytest
+
+    import workbench.discrepancies as discrepancies
+    from workbench.ingest import Ingester
+
+    claim_ids = [row[0] for row in seeded_store.query("SELECT id FROM claims ORDER BY id LIMIT 3")]
+    expected = [tuple(row) for row in seeded_store.query("SELECT claim_a, claim_b FROM contradictions ORDER BY 1, 2")]
+    with seeded_store.write():
+        seeded_store.conn.execute("DELETE FROM contradictions")
+        seeded_store.conn.executemany(
+            "INSERT INTO pending_discrepancy_refresh (claim_id) VALUES (?)", [(claim_id,) for claim_id in claim_ids]
+        )
+
+    def crash(store) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(discrepancies, "refresh_contradictions", crash)
+    with pytest.raises(KeyboardInterrupt):
+        Ingester(seeded_store).finish()
+    assert seeded_store.query("SELECT COUNT(*) FROM pending_discrepancy_refresh")[0][0] == len(claim_ids)
+
+    monkeypatch.undo()
+    Ingester(seeded_store).finish()
+    assert seeded_store.query("SELECT COUNT(*) FROM pending_discrepancy_refresh")[0][0] == 0
+    assert [
+        tuple(row) for row in seeded_store.query("SELECT claim_a, claim_b FROM contradictions ORDER BY 1, 2")
+    ] == expected
+    assert expected, "the seeds have contradicting claims"

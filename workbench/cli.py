@@ -135,7 +135,7 @@ def escape_markup(text: str) -> str:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--max-size", type=click.FloatRange(min=0.001), default=None, help="Largest file to read, in MB (default 20)."
+    "--max-size", type=click.FloatRange(min=0.001), default=None, help="Largest file to read, in MB (default 5)."
 )
 @db_option
 def ingest(paths: tuple[Path, ...], max_size: float | None, db_path: Path) -> None:

@@ -23,7 +23,8 @@ from workbench.models import UNREVIEWED
 from workbench.store import Store, utc_now
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# News articles are kilobytes; a 5 MB text file is almost surely not one, and reading it would take minutes.
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 SORT_KEY_DOCUMENT_STRIDE = 100_000_000
 # Claims whose discrepancy flags are recomputed per transaction at the end of a run (short write locks).
 DISCREPANCY_REFRESH_CHUNK = 200
@@ -500,9 +501,11 @@ class Ingester:
             chunk = pending[offset : offset + DISCREPANCY_REFRESH_CHUNK]
             with self.store.write():
                 refresh_discrepancies(self.store, chunk)
+                if offset + DISCREPANCY_REFRESH_CHUNK >= len(pending):
+                    # In the transaction that clears the last pending claims: a run killed before it commits
+                    # leaves them pending, so the next run recomputes the contradictions too.
+                    refresh_contradictions(self.store)
                 conn.executemany("DELETE FROM pending_discrepancy_refresh WHERE claim_id = ?", [(c,) for c in chunk])
-        if pending:
-            refresh_contradictions(self.store)
 
 
 _INSERT_DOCUMENT = (
