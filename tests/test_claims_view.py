@@ -101,6 +101,10 @@ def test_fts_query_quotes_every_word() -> None:
     assert fts_query("  ***  ") is None
 
 
+def test_fts_query_matches_short_words_whole() -> None:
+    assert fts_query("US pe 45 kre") == '"US" "pe" "45" "kre"*'
+
+
 def test_empty_search_shows_everything(review_store: Store) -> None:
     assert ClaimsView(review_store, search="   ").count == len(CLAIMS)
 
