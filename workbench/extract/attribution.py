@@ -28,9 +28,36 @@ _SPEECH_VERBS = (
 )
 # Verbs that may introduce a bare clause ("Peskov said Putin will ..."); the others need "that".
 _CLAUSE_VERBS = frozenset(
-    {"said", "says", "say", "claimed", "claims", "added", "adds", "insisted", "insists", "warned", "warns",
-     "announced", "announces", "stated", "states", "noted", "notes", "argued", "confirmed", "confirms",
-     "acknowledged", "maintained", "asserted", "declared", "stressed", "explained", "admitted", "suggested"}
+    {
+        "said",
+        "says",
+        "say",
+        "claimed",
+        "claims",
+        "added",
+        "adds",
+        "insisted",
+        "insists",
+        "warned",
+        "warns",
+        "announced",
+        "announces",
+        "stated",
+        "states",
+        "noted",
+        "notes",
+        "argued",
+        "confirmed",
+        "confirms",
+        "acknowledged",
+        "maintained",
+        "asserted",
+        "declared",
+        "stressed",
+        "explained",
+        "admitted",
+        "suggested",
+    }
 )
 # Verbs after which the sentence is the subject's own act or statement, kept whole ("X denied ...").
 _REPORTING_ACT_VERBS = (
@@ -50,9 +77,7 @@ _VERB_FIRST_TRAILING = re.compile(
     r"(?P<who>(?:the\s+)?[A-Z][^,\u201c\u201d\"]{0,80}?)(?P<rest>,[^\u201c\u201d\"]*)?$"
 )
 _ADVERB = r"(?:(?:also|later|however|meanwhile|immediately|previously|earlier|then|again|quickly|\w+ly)\s+)?"
-_REPORTING_ACT = re.compile(
-    rf"\s+(?:has\s+|have\s+|had\s+)?{_ADVERB}(?:{_REPORTING_ACT_VERBS})\b"
-)
+_REPORTING_ACT = re.compile(rf"\s+(?:has\s+|have\s+|had\s+)?{_ADVERB}(?:{_REPORTING_ACT_VERBS})\b")
 
 _MEDIA_SOURCE = re.compile(
     r"\b(?:News|Novosti|Tass|TASS|Reuters|AP|AFP|Associated Press|Bloomberg|Interfax|RIA|RT|BBC|CNN|NBC|CBS|ABC|"
@@ -77,14 +102,78 @@ _CHANNEL_KEYWORDS: tuple[tuple[re.Pattern[str], str], ...] = (
 # Words a noun phrase naming a speaker may not contain: they signal a clause, so the "speaker" is really part of
 # the claim ("sending debris crashing onto ..., the Kremlin said").
 _CLAUSE_WORDS = frozenset(
-    {"is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "not", "no", "will", "would",
-     "could", "can", "may", "might", "should", "must", "did", "does", "do", "that", "which", "when", "if",
-     "because", "there", "than", "while", "although", "though", "into", "onto", "without", "despite", "whether",
-     "this", "these", "those", "it", "we", "i", "you", "us", "our", "my"}
+    {
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+        "will",
+        "would",
+        "could",
+        "can",
+        "may",
+        "might",
+        "should",
+        "must",
+        "did",
+        "does",
+        "do",
+        "that",
+        "which",
+        "when",
+        "if",
+        "because",
+        "there",
+        "than",
+        "while",
+        "although",
+        "though",
+        "into",
+        "onto",
+        "without",
+        "despite",
+        "whether",
+        "this",
+        "these",
+        "those",
+        "it",
+        "we",
+        "i",
+        "you",
+        "us",
+        "our",
+        "my",
+    }
 )
 _ADJECTIVE_LIKE_PARTICIPLES = frozenset(
-    {"based", "run", "owned", "backed", "appointed", "elected", "unnamed", "alleged", "named", "retired",
-     "exiled", "jailed", "detained", "affiliated", "linked", "aligned", "led", "united"}
+    {
+        "based",
+        "run",
+        "owned",
+        "backed",
+        "appointed",
+        "elected",
+        "unnamed",
+        "alleged",
+        "named",
+        "retired",
+        "exiled",
+        "jailed",
+        "detained",
+        "affiliated",
+        "linked",
+        "aligned",
+        "led",
+        "united",
+    }
 )
 _TRAILING_ADVERB = re.compile(
     r"(?:\s+(?:also|later|however|meanwhile|immediately|previously|earlier|then|again|\w+ly))+$"
@@ -92,32 +181,185 @@ _TRAILING_ADVERB = re.compile(
 _DATELINE = re.compile(r"^\([^)]{1,40}\)\s*[\u2014\u2013-]\s*")
 # A speaker phrase starts with a name, a determiner or a number, never a preposition or conjunction.
 _NON_SPEAKER_FIRST_WORDS = frozenset(
-    {"with", "on", "in", "at", "for", "from", "to", "by", "of", "about", "since", "if", "when", "as", "after",
-     "before", "while", "although", "because", "despite", "following", "during", "into", "over", "under",
-     "against", "than", "that", "what", "where", "why", "how", "who", "whose", "which", "there", "here",
-     "so", "neither", "nor", "either", "unless", "until", "once", "though", "whether", "not", "no"}
+    {
+        "with",
+        "on",
+        "in",
+        "at",
+        "for",
+        "from",
+        "to",
+        "by",
+        "of",
+        "about",
+        "since",
+        "if",
+        "when",
+        "as",
+        "after",
+        "before",
+        "while",
+        "although",
+        "because",
+        "despite",
+        "following",
+        "during",
+        "into",
+        "over",
+        "under",
+        "against",
+        "than",
+        "that",
+        "what",
+        "where",
+        "why",
+        "how",
+        "who",
+        "whose",
+        "which",
+        "there",
+        "here",
+        "so",
+        "neither",
+        "nor",
+        "either",
+        "unless",
+        "until",
+        "once",
+        "though",
+        "whether",
+        "not",
+        "no",
+    }
 )
 _RELATIVE_CLAUSE = re.compile(r"\s+(?:who|whose|which|where)\b.*$")
 _ANONYMITY = re.compile(r"\s+(?:speaking|who spoke|who asked not to be named)\b[^,]*?(?:anonymity|named|identified)")
 _INTRO_WORDS = frozenset(
-    {"in", "on", "at", "after", "before", "despite", "following", "during", "since", "still", "but", "and",
-     "yet", "however", "meanwhile", "earlier", "later", "also", "so", "then", "now", "last", "separately",
-     "elsewhere", "instead", "moreover", "furthermore", "previously", "shortly"}
+    {
+        "in",
+        "on",
+        "at",
+        "after",
+        "before",
+        "despite",
+        "following",
+        "during",
+        "since",
+        "still",
+        "but",
+        "and",
+        "yet",
+        "however",
+        "meanwhile",
+        "earlier",
+        "later",
+        "also",
+        "so",
+        "then",
+        "now",
+        "last",
+        "separately",
+        "elsewhere",
+        "instead",
+        "moreover",
+        "furthermore",
+        "previously",
+        "shortly",
+    }
 )
 _PRONOUNS = frozenset({"he", "she", "it", "they"})
-_REFERENCE_PHRASES = frozenset({"the statement", "the ministry", "the agency", "the official", "the spokesman",
-                                "the spokeswoman", "the spokesperson", "the officials", "the report"})
+_REFERENCE_PHRASES = frozenset(
+    {
+        "the statement",
+        "the ministry",
+        "the agency",
+        "the official",
+        "the spokesman",
+        "the spokeswoman",
+        "the spokesperson",
+        "the officials",
+        "the report",
+    }
+)
 _LEADING_DETERMINERS = re.compile(
     r"^(?:the|a|an|his|her|its|their|two|three|four|five|several|some|one|many|other|both)\s+", re.I
 )
 _TITLE_WORDS = frozenset(
-    {"president", "secretary", "state", "foreign", "minister", "prime", "speaker", "duma", "spokesman",
-     "spokeswoman", "spokesperson", "senator", "sen.", "rep.", "representative", "governor", "gov.", "mayor",
-     "general", "gen.", "chancellor", "chairman", "chairwoman", "chair", "ceo", "director", "adviser", "advisor",
-     "deputy", "vice", "chief", "head", "ambassador", "commander", "colonel", "col.", "lieutenant", "lt.",
-     "captain", "mr.", "mrs.", "ms.", "dr.", "prof.", "professor", "judge", "justice", "attorney", "king", "queen",
-     "prince", "princess", "pope", "sir", "lord", "lady", "defence", "defense", "interior", "press", "officer",
-     "presidential", "kremlin", "senior", "former", "acting", "us", "u.s.", "uk", "u.k.", "eu", "un", "u.n."}
+    {
+        "president",
+        "secretary",
+        "state",
+        "foreign",
+        "minister",
+        "prime",
+        "speaker",
+        "duma",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "senator",
+        "sen.",
+        "rep.",
+        "representative",
+        "governor",
+        "gov.",
+        "mayor",
+        "general",
+        "gen.",
+        "chancellor",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "ceo",
+        "director",
+        "adviser",
+        "advisor",
+        "deputy",
+        "vice",
+        "chief",
+        "head",
+        "ambassador",
+        "commander",
+        "colonel",
+        "col.",
+        "lieutenant",
+        "lt.",
+        "captain",
+        "mr.",
+        "mrs.",
+        "ms.",
+        "dr.",
+        "prof.",
+        "professor",
+        "judge",
+        "justice",
+        "attorney",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "sir",
+        "lord",
+        "lady",
+        "defence",
+        "defense",
+        "interior",
+        "press",
+        "officer",
+        "presidential",
+        "kremlin",
+        "senior",
+        "former",
+        "acting",
+        "us",
+        "u.s.",
+        "uk",
+        "u.k.",
+        "eu",
+        "un",
+        "u.n.",
+    }
 )
 _NAME_PARTICLES = frozenset({"de", "da", "van", "von", "der", "al", "bin", "el", "la", "le", "du", "dos", "del"})
 _CAPITALISED_CLAUSE_STARTERS = frozenset({"it", "there", "this", "these", "those", "we", "i", "you", "that"})
@@ -198,7 +440,7 @@ def _strip_terminal_period(sentence: str) -> int:
 
 
 def _split_source(source: str) -> tuple[str | None, str | None]:
-    """"according to X": a news outlet or document is a channel, anyone else is the claimant."""
+    """ "according to X": a news outlet or document is a channel, anyone else is the claimant."""
     source = source.strip()
     if _MEDIA_SOURCE.search(source):
         return None, _clean_channel_name(source)
@@ -247,9 +489,16 @@ def _is_frame_tail(verb: str, tail: str) -> bool:
         return bool(re.match(r"^,\s*(?:\w+ing|according|in|on|citing)\b", stripped))
     if verb in ("told", "tells"):
         return bool(re.match(r"^(?:the\s+)?[A-Z\w]", stripped)) and len(stripped.split()) <= 10
-    return bool(re.match(r"^(?:in|on|at|during|via|through|to|late|early|earlier|later|last|this|"
-                         r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b",
-                         stripped)) and len(stripped.split()) <= 16
+    return (
+        bool(
+            re.match(
+                r"^(?:in|on|at|during|via|through|to|late|early|earlier|later|last|this|"
+                r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b",
+                stripped,
+            )
+        )
+        and len(stripped.split()) <= 16
+    )
 
 
 def _leading_frame(sentence: str, start: int, end: int) -> tuple[int, int, str, str | None] | None:
@@ -270,15 +519,18 @@ def _leading_frame(sentence: str, start: int, end: int) -> tuple[int, int, str, 
     if quoted:
         return verb.end() + quoted.end(), end, who, None
     if verb_word in _CLAUSE_VERBS:
-        bare = re.match(r"^\s+(?=[A-Z\u201c\"]|(?:it|he|she|they|the|a|an|his|her|its|their|there|no|legislators|"
-                        r"officials|plans|some|all|russia|ukraine)\b)", after)
+        bare = re.match(
+            r"^\s+(?=[A-Z\u201c\"]|(?:it|he|she|they|the|a|an|his|her|its|their|there|no|legislators|"
+            r"officials|plans|some|all|russia|ukraine)\b)",
+            after,
+        )
         if bare and len(after.split()) >= 3:
             return verb.end() + bare.end(), end, who, None
     return None
 
 
 def _strip_trailing_adverb(phrase: str) -> str:
-    """"the Ukrainian presidency immediately" -> "the Ukrainian presidency"."""
+    """ "the Ukrainian presidency immediately" -> "the Ukrainian presidency"."""
     return _TRAILING_ADVERB.sub("", phrase.strip().rstrip(",")).strip()
 
 
@@ -366,7 +618,7 @@ def _channel_from(tail: str, told: bool = False) -> str | None:
 
 
 def _clean_channel_name(phrase: str) -> str | None:
-    """"state news agency RIA Novosti" -> "RIA Novosti"; "the agency" stays (resolved per document)."""
+    """ "state news agency RIA Novosti" -> "RIA Novosti"; "the agency" stays (resolved per document)."""
     phrase = phrase.strip().strip(",")
     for pattern, name in _CHANNEL_KEYWORDS:
         if pattern.search(phrase):
@@ -426,8 +678,11 @@ def _person_name(part: str) -> str | None:
         else:
             break
     run.reverse()
-    while run and (run[0].lower() in _TITLE_WORDS or run[0].lower() in _INTRO_WORDS or
-                   (run[0].isupper() and len(run[0].rstrip(".")) <= 4 and len(run) > 2)):
+    while run and (
+        run[0].lower() in _TITLE_WORDS
+        or run[0].lower() in _INTRO_WORDS
+        or (run[0].isupper() and len(run[0].rstrip(".")) <= 4 and len(run) > 2)
+    ):
         run = run[1:]
     while run and run[0].lower() in _NAME_PARTICLES:
         run = run[1:]
