@@ -213,10 +213,10 @@ def _reference_candidates(matcher: ClaimMatcher, query_text: str) -> list[int]:
     from workbench import match
 
     query = match._features(query_text, None)  # noqa: SLF001 - comparing against the internals on purpose
-    frequency = matcher._document_frequency  # noqa: SLF001
+    postings = matcher._postings  # noqa: SLF001
     rare_keys = sorted(
-        (key for key in query.keys | query.frame_keys if 0 < frequency.get(key, 0) <= match.MAX_POSTING),
-        key=lambda key: (frequency[key], key),
+        (key for key in query.keys | query.frame_keys if 0 < len(postings.get(key, ())) <= match.MAX_POSTING),
+        key=lambda key: (len(postings[key]), key),
     )[: match.MAX_BLOCKING_KEYS]
     shared: Counter[int] = Counter()
     for key in rare_keys:
@@ -242,3 +242,41 @@ def test_candidates_equal_the_reference_ranking_including_ties() -> None:
     for query_text in ["drones attack Moscow Kremlin", "Kyiv denied officials reported debris fell", "debris fell"]:
         query = match._features(query_text, None)  # noqa: SLF001
         assert matcher._candidates(query) == _reference_candidates(matcher, query_text)  # noqa: SLF001
+
+
+def test_a_claim_repeated_past_the_posting_cap_is_still_found() -> None:
+    # A story restated by hundreds of outlets: its keys' mention counts pass MAX_POSTING, but each claim holds at
+    # most MAX_POSTINGS_PER_CLAIM postings per key, so the keys keep blocking and a new restatement still joins it.
+    from workbench import match
+
+    matcher = loaded_matcher()
+    for number in range(match.MAX_POSTING + 50):
+        wording = number % 20  # twenty distinct wordings, each repeated
+        matcher.add(
+            "c-story",
+            f"Officials said the blast destroyed the Zaporozhets granary near Brovary {wording}",
+            None,
+            f"doc-{number}",
+        )
+    query = "The blast destroyed the Zaporozhets granary near Brovary, officials said"
+    assert matcher.match(query, None, "doc-new") == "c-story"
+    postings = matcher._postings  # noqa: SLF001
+    assert all(0 < len(postings[key]) <= match.MAX_POSTINGS_PER_CLAIM for key in ("zaporozhet", "brovari", "granari"))
+
+
+def test_rollback_rebuilds_the_index_a_fresh_matcher_would_hold() -> None:
+    from workbench import match
+
+    texts = [f"Drones hit the Kalynivka depot {number % 12}" for number in range(40)]
+    matcher = ClaimMatcher()
+    for number, text in enumerate(texts[:20]):
+        matcher.add("c-depot", text, None, f"doc-{number}")
+    checkpoint = matcher.checkpoint()
+    for number, text in enumerate(texts[20:]):
+        matcher.add("c-depot", text, None, f"doc-late-{number}")
+    matcher.rollback(checkpoint)
+    fresh = ClaimMatcher()
+    for number, text in enumerate(texts[:20]):
+        fresh.add("c-depot", text, None, f"doc-{number}")
+    assert dict(matcher._postings) == {key: value for key, value in fresh._postings.items() if value}  # noqa: SLF001
+    assert match.MAX_POSTINGS_PER_CLAIM < 12  # the test needs more distinct wordings than the per-claim cap

@@ -8,9 +8,10 @@ How a match is decided:
   1. Normalise: strip diacritics, casefold, fold transliteration variants (y -> i, doubled letters -> single, so
      Podolyak/Podoliak, Nykyforov/Nikiforov, Zelenskyy/Zelensky agree), light suffix stemming, number words to
      digits ("two", "a pair of" -> 2), and drop stop words and hedges ("alleged", "so-called").
-  2. Block: an inverted index from each content key to the mentions containing it; only keys that are rare
-     enough (df <= MAX_POSTING) are used to find candidates, the rarest first, and at most MAX_CANDIDATES
-     mentions (ranked by the idf mass they share with the query) are scored.
+  2. Block: an inverted index from each content key to the mentions containing it, holding at most
+     MAX_POSTINGS_PER_CLAIM distinct wordings per claim (so a story's keys do not fill up as outlets repeat it);
+     only keys with few enough postings (<= MAX_POSTING) are used to find candidates, the rarest first, and at
+     most MAX_CANDIDATES mentions (ranked by the idf mass they share with the query) are scored.
   3. Score each candidate mention: idf-weighted Dice and overlap coefficient of content keys, rapidfuzz
      token-set ratio of the key strings; the last two are damped by the length ratio so a short caption does
      not match every long sentence containing its words. Same claimant (by folded surname) adds a bonus.
@@ -47,6 +48,10 @@ SAME_CLAIMANT_BONUS = 0.12
 DIFFERENT_CLAIMANT_PENALTY = 0.08
 MAX_CANDIDATES = 25
 MAX_POSTING = 250
+# A key's posting list keeps at most this many mentions per claim (the first distinct wordings): a story repeated by
+# hundreds of outlets then costs a key a handful of postings, not one per repeat, so its keys stay under MAX_POSTING
+# and later restatements still find it. Scoring takes each claim's best mention, so more repeats add little.
+MAX_POSTINGS_PER_CLAIM = 8
 CANDIDATE_SHARE_CUTOFF = 0.4
 # Postings are consulted for at most this many of a query's rarest keys.
 MAX_BLOCKING_KEYS = 8
@@ -447,6 +452,10 @@ class ClaimMatcher:
         # Claims matched for a document whose mentions are not added yet (ingest matches a whole document
         # before adding it), so the same-document rule also holds within the document being ingested.
         self._pending: dict[str, set[str]] = defaultdict(set)
+        # Per claim: the wordings (feature sets) already in the postings, and how many postings each key holds for
+        # it (kept only once a claim has MAX_POSTINGS_PER_CLAIM wordings: below that no key can be at the cap).
+        self._claim_posted: dict[str, set[_Features]] = defaultdict(set)
+        self._claim_key_postings: dict[str, Counter[str]] = {}
 
     def __len__(self) -> int:
         return len(self._mentions)
@@ -458,15 +467,37 @@ class ClaimMatcher:
         self._mentions.append(_Mention(claim_id, document_id, features))
         for key in features.blocking_keys:
             self._document_frequency[key] += 1
-            postings = self._postings[key]
-            if len(postings) <= MAX_POSTING:
-                postings.append(position)
+        self._post(claim_id, position, features)
         self._claim_documents[claim_id].add(document_id)
         if features.numbers or features.weekdays or features.people:
             details = self._claim_details[claim_id]
             if not any(_same_details(features, known) for known in details):
                 details.append(features)
         self._pending.pop(document_id, None)
+
+    def _post(self, claim_id: str, position: int, features: _Features) -> None:
+        """Add a mention to the postings of its keys, at most MAX_POSTINGS_PER_CLAIM per key and claim."""
+        posted = self._claim_posted[claim_id]
+        if features in posted:
+            return  # a verbatim repeat scores exactly as the wording already posted
+        all_postings = self._postings
+        if len(posted) < MAX_POSTINGS_PER_CLAIM:
+            keys = features.blocking_keys
+        else:
+            counts = self._claim_key_postings.get(claim_id)
+            if counts is None:
+                counts = self._claim_key_postings[claim_id] = Counter(
+                    key for known in posted for key in known.blocking_keys
+                )
+            keys = [key for key in features.blocking_keys if counts[key] < MAX_POSTINGS_PER_CLAIM]
+            if not keys:
+                return
+            counts.update(keys)
+        posted.add(features)
+        for key in keys:
+            postings = all_postings[key]
+            if len(postings) <= MAX_POSTING:
+                postings.append(position)
 
     def checkpoint(self) -> int:
         """A marker for `rollback`: the number of mentions held now."""
@@ -483,12 +514,15 @@ class ClaimMatcher:
                 self._document_frequency[key] -= 1
                 if not self._document_frequency[key]:
                     del self._document_frequency[key]
-                postings = self._postings.get(key)
-                while postings and postings[-1] >= checkpoint:
-                    postings.pop()
+        # Which mentions are posted depends on the order they came in: replaying the kept ones rebuilds exactly the
+        # index a matcher that never saw the removed mentions would hold.
+        self._postings.clear()
+        self._claim_posted.clear()
+        self._claim_key_postings.clear()
         self._claim_documents.clear()
         self._claim_details.clear()
-        for mention in self._mentions:
+        for position, mention in enumerate(self._mentions):
+            self._post(mention.claim_id, position, mention.features)
             self._claim_documents[mention.claim_id].add(mention.document_id)
             features = mention.features
             if features.numbers or features.weekdays or features.people:
@@ -556,15 +590,15 @@ class ClaimMatcher:
         return math.log((len(self._mentions) + 2) / (self._document_frequency.get(key, 0) + 1)) + 1.0
 
     def _candidates(self, query: _Features) -> list[int]:
-        document_frequency = self._document_frequency
+        postings = self._postings
+        # Rare by posting count, not mention count: a key of one big story is as selective as a key of a small one.
         rare_keys = sorted(
-            (key for key in query.blocking_keys if 0 < document_frequency.get(key, 0) <= MAX_POSTING),
+            (key for key in query.blocking_keys if 0 < len(postings.get(key, ())) <= MAX_POSTING),
             # Ties broken by the key itself: set order varies with the hash seed, and grouping must not.
-            key=lambda key: (document_frequency[key], key),
+            key=lambda key: (len(postings[key]), key),
         )[:MAX_BLOCKING_KEYS]
         if not rare_keys:
             return []
-        postings = self._postings
         # A position's shared weight is the sum of the idf of the rare keys it carries, added in key order. Positions
         # carrying the same keys form one part with one sum, so the positions are partitioned by the keys they carry
         # with set algebra (C loops) instead of summing per position in Python. Each part: [positions, sum, index
