@@ -47,7 +47,8 @@ from workbench.extract.checkworthiness import (  # noqa: E402
     hand_features,
 )
 
-DEFAULT_DATA = Path("/work/shared/data/claimbuster/train.json")
+# The project's shared data sits beside the repository.
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "claimbuster" / "train.json"
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 # min_df=2 keeps the shipped file small (singleton n-grams carry almost no weight after regularisation).

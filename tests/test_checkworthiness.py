@@ -18,7 +18,8 @@ from workbench.extract.checkworthiness import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-CLAIMBUSTER = Path("/work/shared/data/claimbuster/train.json")
+# The project's shared data sits beside the repository (CI clones main next to shared/).
+CLAIMBUSTER = REPO.parent / "shared" / "data" / "claimbuster" / "train.json"
 SAMPLES = [
     "Unemployment fell to 3.5% in 2019.",
     "Thank you very much.",
