@@ -529,3 +529,16 @@ async def test_keys_typed_ahead_after_slash_go_to_the_search_box(review_db: Path
         assert main_screen(app).view.search == "etx"
         assert on_disk(review_db, "c-drones")["status"] == "unreviewed"
         assert app.focused is table(app)
+
+
+def test_core_reserved_keys_cover_every_review_binding() -> None:
+    """config.py cannot import the UI, so it keeps its own list of taken keys: it must not fall behind the UI's."""
+    from workbench.config import RESERVED_UI_KEYS
+    from workbench.ui.keys import APP_BINDINGS, NAVIGATION_BINDINGS, REVIEW_BINDINGS
+
+    bound = {
+        key.strip()
+        for binding in [*NAVIGATION_BINDINGS, *REVIEW_BINDINGS, *APP_BINDINGS]
+        for key in binding.key.split(",")
+    }
+    assert bound - set(RESERVED_UI_KEYS) == set()
