@@ -39,7 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-from corpus import generate_corpus_with_truth  # noqa: E402
+from corpus import floor_sentence_rows, generate_corpus_with_truth  # noqa: E402
 from sqlite_utils import Database  # noqa: E402
 
 from workbench.evaluation import (  # noqa: E402
@@ -84,16 +84,7 @@ def time_floor(articles: list[tuple[str, str]], database_path: Path) -> tuple[in
     started = time.perf_counter()
     count = 0
     for name, text in articles:
-        rows = [
-            {
-                "document": name,
-                "idx": span.index,
-                "start": span.start,
-                "end": span.end,
-                "text": text[span.start : span.end],
-            }
-            for span in split_sentences(text)
-        ]
+        rows = floor_sentence_rows(name, text)
         count += len(rows)
         database["sentences"].insert_all(rows, batch_size=500)
     return count, time.perf_counter() - started

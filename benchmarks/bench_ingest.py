@@ -84,7 +84,8 @@ def time_floor(folder: Path, database_path: Path) -> tuple[int, float]:
     """(sentences, seconds) to read, split and insert_all every article's sentences, one transaction each."""
     from sqlite_utils import Database
 
-    from workbench.extract import split_sentences
+    sys.path.insert(0, str(HERE))
+    from corpus import floor_sentence_rows
 
     files = sorted(path for path in folder.iterdir() if path.suffix == ".txt")
     database = Database(fresh_database(database_path))
@@ -94,16 +95,7 @@ def time_floor(folder: Path, database_path: Path) -> tuple[int, float]:
     count = 0
     for path in files:
         text = path.read_bytes().decode("utf-8")
-        rows = [
-            {
-                "document": path.name,
-                "idx": span.index,
-                "start": span.start,
-                "end": span.end,
-                "text": text[span.start : span.end],
-            }
-            for span in split_sentences(text)
-        ]
+        rows = floor_sentence_rows(path.name, text)
         count += len(rows)
         database["sentences"].insert_all(rows, batch_size=500)
     seconds = time.perf_counter() - started

@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from workbench.extract import split_sentences
+
 SEEDS_DIRECTORY = Path(__file__).resolve().parents[1] / "seeds"
 GOLD_PATH = Path(__file__).resolve().parents[1] / "tests" / "gold" / "seeds_gold.json"
 
@@ -200,3 +202,20 @@ def generate_corpus_with_truth(n_articles: int, seed: int = 0) -> tuple[list[tup
                 offset += len(varied.text)
         articles.append((name, "".join(text_parts) + "\n"))
     return articles, truth
+
+
+def floor_sentence_rows(document: str, text: str) -> list[dict[str, object]]:
+    """The rows of the split-and-store floor for one article: every sentence, split with the project's splitter.
+
+    Both the extraction and the ingest benchmarks measure against this floor, so it is defined once.
+    """
+    return [
+        {
+            "document": document,
+            "idx": span.index,
+            "start": span.start,
+            "end": span.end,
+            "text": text[span.start : span.end],
+        }
+        for span in split_sentences(text)
+    ]
