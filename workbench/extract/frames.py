@@ -28,7 +28,10 @@ _PREDICATE_PATTERNS: dict[str, str] = {
     "damage": r"damag\w*|destruction",
     "deny": r"den(?:y|ied|ies|ying|ial|ials)|nothing to do with|not involved|no involvement|not behind"
     r"|not responsible|dismiss\w*|reject\w*",
-    "involve": r"involve\w*|responsib\w*|behind (?:the|these|this|those)|claim (?:them|it|responsibility)",
+    # Not "involving": "incidents involving drones" are incidents with drones, not anyone's involvement.
+    "involve": r"involve[sd]?|involvement|behind (?:the|these|this|those)",
+    # Claiming an act is not the same as being involved: "has not claimed responsibility" is not a denial.
+    "claim_responsibility": r"claim\w* (?:them|it|responsibility)|(?:taken|take|takes|took|taking) responsibility",
     "admit": r"admit\w*|confess\w*|acknowledg\w*",
     "accuse": r"accus\w*|blam\w*",
     "assassinate": r"assassinat\w*|attempt\w* on (?:the |his |her )?life|tried to kill",
@@ -54,7 +57,9 @@ _PREDICATE_PATTERNS: dict[str, str] = {
     "escalate": r"escalat\w*|provocation\w*|pretext",
     "sanction": r"sanction\w*",
     "vote": r"vot(?:e|ed|es|ing)|elect(?:ed|ion|ions)?|ballot\w*",
-    "meet": r"meet(?:s|ing)?|met with|talks",
+    # "met with official denials" is how something was received, not a meeting.
+    "meet": r"meet(?:s|ing)?|met with(?! (?:\w+ )?(?:denials?|criticism|scepticism|skepticism|resistance|silence|"
+    r"condemnation|protests?|disbelief|outrage))|talks",
     "resign": r"resign\w*|step(?:ped|s)? down|quit",
     "fire": r"fires?|blaz\w*|burn\w*|flames",
     "evacuate": r"evacuat\w*|fle(?:e|d|eing)|displac\w*",
@@ -78,7 +83,9 @@ _INHERENTLY_NEGATIVE = re.compile(r"\b(?:miss(?:es|ed|ing)? the|rul\w+ \w+(?: \w
 # Repeated or long-running states of affairs, as opposed to one event: "has repeatedly blamed", "a string of".
 _HABITUAL = re.compile(
     r"\b(?:repeatedly|frequently|often|regularly|routinely|a string of|a series of|several|recent months|"
-    r"recent weeks|in the past|since the|over the years|have multiplied|has been|have been)\b"
+    r"recent weeks|in the past|since the|over the years|have multiplied|has been|have been"
+    # Several events referred to at once: "behind these attacks", "such incidents".
+    r"|(?:these|those|such) (?:\w+ )?(?:attacks|incidents|strikes|raids|assaults|incursions|explosions))\b"
 )
 
 # Country, capital, demonym and seat of government fold to one key. General, not story-specific.
@@ -251,24 +258,56 @@ def countries_in(text: str) -> frozenset[str]:
 _QUOTE_MARKS = re.compile(r"[\u201c\u201d\u201e\u00ab\u00bb\"]")
 
 
+# Words that carry a negation on to the next predicate: "no casualties or damage", "neither injured nor killed".
+_COORDINATION = re.compile(r"\s*(?:,\s*)?(?:or|nor|and|,)\s*")
+
+
+def _negated_predicate_starts(lowered: str, spans: list[tuple[int, int]]) -> set[int]:
+    """Start offsets of the predicates a negation cue governs: the first predicate within NEGATION_REACH after
+    the cue, and those coordinated with it ("without causing injuries or damage"). A later predicate in the same
+    sentence keeps its own polarity: in "Nobody was injured in the explosion" the explosion still happened."""
+    negated: set[int] = set()
+    for cue in _NEGATION_CUE.finditer(lowered):
+        # A predicate whose own wording holds the cue ("was not at the") is negated by it.
+        negated.update(start for start, end in spans if start <= cue.start() < end)
+        following = [span for span in spans if span[0] >= cue.end()]
+        if not following or following[0][0] - cue.end() > NEGATION_REACH:
+            continue
+        previous_end = following[0][1]
+        negated.add(following[0][0])
+        for start, end in following[1:]:
+            if start < previous_end:  # overlapping matches of other classes on the same words
+                negated.add(start)
+                continue
+            if not _COORDINATION.fullmatch(lowered[previous_end:start]):
+                break
+            negated.add(start)
+            previous_end = end
+    return negated
+
+
 def claim_frame(text: str, claimant: str | None = None) -> ClaimFrame:
     """The frame of one claim text (attribution already removed) and its claimant."""
     # Quotation marks inside a phrase ('has "nothing to do" with') must not hide the predicate.
     text = _QUOTE_MARKS.sub("", unicodedata.normalize("NFKC", text).replace("\u2019", "'"))
     lowered = text.casefold()
     predicates: set[tuple[str, bool]] = set()
-    negations = [match.end() for match in _NEGATION_CUE.finditer(lowered)]
-    for name, pattern in _PREDICATES:
-        for match in pattern.finditer(lowered):
-            if name in _SELF_NEGATING:
-                predicates.add((name, False))
-                continue
-            negated = any(match.start() - NEGATION_REACH <= end <= match.end() for end in negations)
-            if name == "attend" and _INHERENTLY_NEGATIVE.fullmatch(match.group()):
-                negated = not negated
-            if negated and name in _DENIABLE:
-                predicates.add(("deny", False))
-            predicates.add((name, negated))
+    found = [
+        (match.start(), match.end(), name, match.group())
+        for name, pattern in _PREDICATES
+        for match in pattern.finditer(lowered)
+    ]
+    negated_starts = _negated_predicate_starts(lowered, sorted({(start, end) for start, end, _, _ in found}))
+    for start, _, name, matched in found:
+        if name in _SELF_NEGATING:
+            predicates.add((name, False))
+            continue
+        negated = start in negated_starts
+        if name == "attend" and _INHERENTLY_NEGATIVE.fullmatch(matched):
+            negated = not negated
+        if negated and name in _DENIABLE:
+            predicates.add(("deny", False))
+        predicates.add((name, negated))
     names: set[str] = set()
     for run in _CAPITALISED_RUN.findall(text):
         for word in run.split():
