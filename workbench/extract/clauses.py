@@ -62,6 +62,14 @@ SPEECH_VERBS_PAST = frozenset(
     ]
 )
 _AND_SPEECH_VERB = re.compile(rf"\s+and\s+(?=(?:{'|'.join(sorted(SPEECH_VERBS_PAST))})\s)")
+# "X happened, news that drew denials from Kyiv": a comment on how the first assertion was received, not part of it.
+# "X happened, news that drew denials from Kyiv": a comment on how the first assertion was received, not part of it.
+_RECEPTION_TAIL = re.compile(
+    r",\s+(?:news|a claim|claims|an accusation|accusations|an allegation|allegations)\s+that\s+"
+)
+# "If drones have already crashed near Moscow, this is the first time ...": an "if" clause stating what has
+# already happened concedes a fact rather than posing a condition, so both halves are assertions.
+_FACTUAL_IF = re.compile(r"\s*if\s+(?=[^,]{0,120}\balready\b[^,]*,\s)", re.IGNORECASE)
 _VERB = re.compile(
     r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|did|does|do|"
     r"[a-z]{2,}(?:ed|es|en|ew|ung|ought|ook|ade|ent|ave|ame|ose|oke|ot|ept|ang|ank|ore|ode|ote)|causing|leaving|"
@@ -79,7 +87,24 @@ class Clause:
 
 
 def split_clauses(text: str, start: int, end: int) -> list[Clause]:
-    """The assertions of `text[start:end]`, in order; the whole range when nothing should be split."""
+    """The assertions of `text[start:end]`, in order; the whole range when nothing should be split.
+    A trailing comment on how the assertion was received ("..., news that drew denials") is left out.
+    """
+    concession = _FACTUAL_IF.match(text, start, end)
+    if concession is not None:
+        comma = text.find(", ", concession.end(), end)
+        if comma != -1 and _is_assertion(text[concession.end() : comma]) and _is_assertion(text[comma + 2 : end]):
+            return [
+                *_split_sentence_clauses(text, concession.end(), _trim_end(text, concession.end(), comma)),
+                *split_clauses(text, comma + 2, end),
+            ]
+    tail = _RECEPTION_TAIL.search(text, start, end)
+    if tail is not None and _is_assertion(text[start : tail.start()]):
+        end = _trim_end(text, start, tail.start())
+    return _split_sentence_clauses(text, start, end)
+
+
+def _split_sentence_clauses(text: str, start: int, end: int) -> list[Clause]:
     for pattern, continues_subject in (
         (_BUT_SAID, True),
         (_WITHOUT_OUTCOME, False),
@@ -93,7 +118,7 @@ def split_clauses(text: str, start: int, end: int) -> list[Clause]:
             second_start = _skip_opening_marks(text, boundary.end(), end)
             second_end = _trim_end(text, second_start, end)
             if _is_assertion(text[start:first_end]) and _is_assertion(text[second_start:second_end]):
-                rest = split_clauses(text, second_start, second_end)
+                rest = _split_sentence_clauses(text, second_start, second_end)
                 first = Clause(start, first_end, False)
                 if continues_subject:
                     rest = [Clause(clause.start, clause.end, True) for clause in rest]
