@@ -221,7 +221,13 @@ def detect_discrepancies(claim_id: str, sources: Sequence[SourceText]) -> list[D
     return found
 
 
-def _features(sentence: str) -> list[_Feature]:
+# Wire copy repeats sentences verbatim across outlets, so a big claim's sources share a few sentences: each is
+# parsed once (the results are tuples of frozen records, safe to share).
+SENTENCE_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def _features(sentence: str) -> tuple[_Feature, ...]:
     features: list[_Feature] = []
     taken: list[tuple[int, int]] = []
     for pattern in _DATE_PATTERNS:
@@ -248,7 +254,7 @@ def _features(sentence: str) -> list[_Feature]:
         text = match.group(0).rstrip()
         features.append(_Feature("number", value, match.start(), match.start() + len(text), text))
         taken.append((match.start(), end))
-    return features
+    return tuple(features)
 
 
 def _number_value(match: re.Match[str]) -> str | None:
@@ -265,28 +271,38 @@ def _number_value(match: re.Match[str]) -> str | None:
 
 
 def _value_discrepancy(
-    claim_id: str, kind: str, sources: Sequence[SourceText], features: dict[str, list[_Feature]]
+    claim_id: str, kind: str, sources: Sequence[SourceText], features: dict[str, Sequence[_Feature]]
 ) -> Discrepancy | None:
-    """Numbers (or dates of one granularity) differ when two sources each state a value the other lacks."""
-    kinds = {"number"} if kind == "number" else {"date:day", "date:weekday", "date:year"}
+    """Numbers (or dates of one granularity) differ when two sources each state a value the other lacks.
+
+    Sources are compared by their distinct sets of values, not pairwise: a claim restated by a thousand outlets
+    mostly states one or two sets, and a source's values that some other source lacks (while stating one of its
+    own) are flagged, as a comparison of every pair would flag them.
+    """
+    kinds = ("number",) if kind == "number" else ("date:day", "date:weekday", "date:year")
     spans: dict[tuple[str, int], Span] = {}
-    differing: set[str] = set()
     for granularity in kinds:
         values = {
-            source.mention_id: {f.value for f in features[source.mention_id] if f.kind == granularity}
+            source.mention_id: frozenset(f.value for f in features[source.mention_id] if f.kind == granularity)
             for source in sources
         }
-        stated = [source for source in sources if values[source.mention_id]]
-        for first, second in combinations(stated, 2):
-            only_first = values[first.mention_id] - values[second.mention_id]
-            only_second = values[second.mention_id] - values[first.mention_id]
-            if not (only_first and only_second):
+        stated = {own for own in values.values() if own}
+        if len(stated) < 2:
+            continue
+        differing: dict[frozenset[str], set[str]] = {}
+        for own in stated:
+            for other in stated:
+                if own - other and other - own:
+                    differing.setdefault(own, set()).update(own - other)
+        if not differing:
+            continue
+        for source in sources:
+            flagged = differing.get(values[source.mention_id])
+            if not flagged:
                 continue
-            for source, own in ((first, only_first), (second, only_second)):
-                for feature in features[source.mention_id]:
-                    if feature.kind == granularity and feature.value in own:
-                        differing.add(feature.value)
-                        spans[(source.mention_id, feature.start)] = _span(source, feature)
+            for feature in features[source.mention_id]:
+                if feature.kind == granularity and feature.value in flagged:
+                    spans[(source.mention_id, feature.start)] = _span(source, feature)
     if not spans:
         return None
     ordered = _ordered_spans(sources, spans.values())
@@ -328,13 +344,14 @@ def _spelling_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discr
     return Discrepancy(claim_id, "spelling", summary, _ordered_spans(sources, spans.values()))
 
 
-def _names(sentence: str) -> list[tuple[str, int, int]]:
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def _names(sentence: str) -> tuple[tuple[str, int, int], ...]:
     tokens: list[tuple[str, int, int]] = []
     for match in _NAME_TOKEN.finditer(sentence):
         token = _POSSESSIVE.sub("", match.group(0))
         if len(token) >= 4 and token[0].isupper() and token.casefold() not in _NOT_NAMES:
             tokens.append((token, match.start(), match.start() + len(token)))
-    return tokens
+    return tuple(tokens)
 
 
 @lru_cache(maxsize=65536)
@@ -452,23 +469,26 @@ def _per_source_values(sources: Sequence[SourceText], spans: Sequence[Span]) -> 
 
 def load_sources(store: Store, claim_id: str) -> list[SourceText]:
     """The passages of a claim with their sentences, in document order."""
+    # The passage's own span stands in for a missing sentence; it is cut out in SQL (substr counts characters, as
+    # Python slicing does) so a claim with thousands of passages never loads thousands of whole articles.
     rows = store.conn.execute(
         """
-        SELECT m.id, m.document_id, m.claimant, m.start, m."end", s.start AS s_start, s.text AS s_text,
-               d.text AS d_text
+        SELECT m.id, m.document_id, m.claimant, m.start, s.start AS s_start, s.text AS s_text,
+               CASE WHEN s.text IS NULL OR s.start > m.start
+                    THEN substr(d.text, m.start + 1, max(m."end" - m.start, 0)) END AS quote
         FROM mentions m JOIN documents d ON d.id = m.document_id
         LEFT JOIN sentences s ON s.id = m.sentence_id
         WHERE m.claim_id = ? ORDER BY d.seq, m.start
         """,
         [claim_id],
-    ).fetchall()
+    )
     sources = []
-    for row in rows:
-        if row["s_text"] is not None and row["s_start"] <= row["start"]:
-            start, sentence = row["s_start"], row["s_text"]
+    for mention_id, document_id, claimant, start, sentence_start, sentence, quote in rows:
+        if quote is None:
+            start = sentence_start
         else:
-            start, sentence = row["start"], row["d_text"][row["start"] : row["end"]]
-        sources.append(SourceText(row["id"], row["document_id"], start, sentence, row["claimant"]))
+            sentence = quote
+        sources.append(SourceText(mention_id, document_id, start, sentence, claimant))
     return sources
 
 
@@ -714,9 +734,15 @@ def refresh_contradictions(store: Store) -> int:
     """Recompute every contradiction link from the claims' current wording; returns how many there are."""
     with store.write():
         claims = [(row[0], row[1]) for row in store.conn.execute("SELECT id, text FROM claims ORDER BY sort_key, id")]
-        documents: dict[str, set[str]] = defaultdict(set)
-        for claim_id, document_id in store.conn.execute("SELECT DISTINCT claim_id, document_id FROM mentions"):
-            documents[claim_id].add(document_id)
+        # Two claims qualify when some passage of one comes from a document other than some passage of the other:
+        # only a claim's single document, or that it has several, matters. Its first and last document tell that,
+        # so memory stays per claim, not per passage.
+        documents = {
+            claim_id: {first, last}
+            for claim_id, first, last in store.conn.execute(
+                "SELECT claim_id, MIN(document_id), MAX(document_id) FROM mentions GROUP BY claim_id"
+            )
+        }
         found = find_contradictions(claims, documents)
         store.conn.execute("DELETE FROM contradictions")
         now = utc_now()

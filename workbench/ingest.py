@@ -308,9 +308,25 @@ def claim_id_for(content_hash: str, start: int, end: int) -> str:
 
 
 def load_matcher(store: Store) -> ClaimMatcher:
+    """The matcher holding every stored mention, built from one row per distinct wording of each claim.
+
+    A verbatim repeat of a claim's wording only counts towards idf, so each wording is added once, with its count,
+    in the order it first appeared: the index is the one adding every mention in order would build. (The document
+    given is the wording's latest; stored documents are never ingested again, so the same-document rule never
+    compares with them.)
+    """
     matcher = ClaimMatcher()
-    for row in store.conn.execute("SELECT claim_id, claim_text, claimant, document_id FROM mentions ORDER BY rowid"):
-        matcher.add(row[0], row[1], row[2], row[3])
+    rows = store.conn.execute(
+        """
+        SELECT w.claim_id, w.claim_text, w.claimant, m.document_id, w.repeats
+        FROM (SELECT claim_id, claim_text, claimant, COUNT(*) AS repeats, MIN(rowid) AS first, MAX(rowid) AS last
+              FROM mentions GROUP BY claim_id, claim_text, claimant) w
+        JOIN mentions m ON m.rowid = w.last
+        ORDER BY w.first
+        """
+    )
+    for claim_id, text, claimant, document_id, repeats in rows:
+        matcher.add(claim_id, text, claimant, document_id, repeats)
     return matcher
 
 
@@ -321,7 +337,13 @@ class Ingester:
         self.store = store
         self.max_bytes = max_bytes
         self.matcher = load_matcher(store)
-        self._known_hashes = {row[0] for row in store.conn.execute("SELECT content_hash FROM documents")}
+
+    def _is_known(self, content_hash: str) -> bool:
+        # Asked of the (indexed) table, not a set of every hash: memory must not grow with the documents stored.
+        return (
+            self.store.conn.execute("SELECT 1 FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
+            is not None
+        )
 
     def ingest_file(self, path: Path, report: IngestReport) -> None:
         try:
@@ -329,7 +351,7 @@ class Ingester:
         except FileProblem as problem:
             report.failed.append((str(path), str(problem)))
             return
-        if document.raw_hash in self._known_hashes:
+        if self._is_known(document.raw_hash):
             report.skipped.append(str(path))
             return
         self.ingest_document(document, report)
@@ -420,7 +442,6 @@ class Ingester:
                 )
                 self.matcher.add(claim_id, claim.text, claim.claimant, document_id)
             self._store_claims_and_mentions(claim_rows, mention_rows, touched, now)
-        self._known_hashes.add(document.raw_hash)
         report.added.append((str(document.path), len(sentences), len(extracted)))
         report.new_claims += new_claims
         report.joined_claims += joined

@@ -441,8 +441,27 @@ class _Mention:
     features: _Features
 
 
+@dataclass(frozen=True, slots=True)
+class _Undo:
+    """What one `ClaimMatcher.add` changed beyond the counts: enough to take it back exactly."""
+
+    claim_id: str
+    features: _Features
+    repeats: int
+    posted_keys: list[str] | None  # keys whose posting lists took the mention; None: the wording was not posted
+    previous_document: str | None
+    new_details: bool
+
+
 class ClaimMatcher:
-    """Assigns each new claim mention to an existing claim that restates it, or to none."""
+    """Assigns each new claim mention to an existing claim that restates it, or to none.
+
+    Memory grows with the claims and their distinct wordings, not with the mentions: a mention is kept only while
+    it is in a posting list (at most MAX_POSTINGS_PER_CLAIM wordings per key and claim); a verbatim repeat or a
+    wording past the cap adds only to counts. The same-document rule compares with the document of each claim's
+    latest mention, which is "has a mention from this document" when each document's mentions are added together,
+    as ingest, regroup and the evaluation do.
+    """
 
     def __init__(
         self,
@@ -453,10 +472,13 @@ class ClaimMatcher:
         self.threshold = threshold
         self.same_document_threshold = same_document_threshold
         self.max_candidates = max_candidates
-        self._mentions: list[_Mention] = []
+        # Every mention counts towards idf; only posted ones are kept, numbered in the order they came in (ranking
+        # ties are broken by that order, so dropping the unposted ones in between changes no ranking).
+        self._mention_count = 0
+        self._posted_mentions: list[_Mention] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._document_frequency: Counter[str] = Counter()
-        self._claim_documents: dict[str, set[str]] = defaultdict(set)
+        self._claim_last_document: dict[str, str] = {}
         # The distinct (numbers, weekdays, people) of each claim's mentions: a new mention joins a claim only if it
         # agrees with all of them, so "two drones on May 3" cannot join a group through "drones" that already
         # holds "drones on May 9". Most mentions have none of these, so the lists stay tiny.
@@ -468,30 +490,44 @@ class ClaimMatcher:
         # it (kept only once a claim has MAX_POSTINGS_PER_CLAIM wordings: below that no key can be at the cap).
         self._claim_posted: dict[str, set[_Features]] = defaultdict(set)
         self._claim_key_postings: dict[str, Counter[str]] = {}
+        # What each add changed, kept only while a checkpoint is held, so rollback undoes exactly those changes
+        # (the mentions before the checkpoint are not kept to replay).
+        self._checkpoints: list[int] = []
+        self._undo: list[_Undo] = []
 
     def __len__(self) -> int:
-        return len(self._mentions)
+        return self._mention_count
 
-    def add(self, claim_id: str, text: str, claimant: str | None, document_id: str) -> None:
-        """Register one mention of `claim_id` (several mentions per claim are allowed)."""
+    def add(self, claim_id: str, text: str, claimant: str | None, document_id: str, repeats: int = 1) -> None:
+        """Register one mention of `claim_id` (several mentions per claim are allowed).
+
+        `repeats` > 1 registers that many verbatim mentions at once (loading a store: a repeat only counts).
+        """
         features = _features(text, claimant)
-        position = len(self._mentions)
-        self._mentions.append(_Mention(claim_id, document_id, features))
+        self._mention_count += repeats
         for key in features.blocking_keys:
-            self._document_frequency[key] += 1
-        self._post(claim_id, position, features)
-        self._claim_documents[claim_id].add(document_id)
+            self._document_frequency[key] += repeats
+        posted_keys = self._post(claim_id, features, document_id)
+        previous_document = self._claim_last_document.get(claim_id)
+        self._claim_last_document[claim_id] = document_id
+        new_details = False
         if features.numbers or features.weekdays or features.people:
             details = self._claim_details[claim_id]
             if not any(_same_details(features, known) for known in details):
                 details.append(features)
+                new_details = True
         self._pending.pop(document_id, None)
+        if self._checkpoints:
+            self._undo.append(_Undo(claim_id, features, repeats, posted_keys, previous_document, new_details))
 
-    def _post(self, claim_id: str, position: int, features: _Features) -> None:
-        """Add a mention to the postings of its keys, at most MAX_POSTINGS_PER_CLAIM per key and claim."""
+    def _post(self, claim_id: str, features: _Features, document_id: str) -> list[str] | None:
+        """Add a mention to the postings of its keys, at most MAX_POSTINGS_PER_CLAIM per key and claim.
+
+        Returns the keys whose posting lists took it (None: the wording was not taken, the postings are as before).
+        """
         posted = self._claim_posted[claim_id]
         if features in posted:
-            return  # a verbatim repeat scores exactly as the wording already posted
+            return None  # a verbatim repeat scores exactly as the wording already posted
         all_postings = self._postings
         if len(posted) < MAX_POSTINGS_PER_CLAIM:
             keys = features.blocking_keys
@@ -503,45 +539,76 @@ class ClaimMatcher:
                 )
             keys = [key for key in features.blocking_keys if counts[key] < MAX_POSTINGS_PER_CLAIM]
             if not keys:
-                return
+                return None
             counts.update(keys)
         posted.add(features)
+        position = len(self._posted_mentions)
+        appended: list[str] = []
         for key in keys:
             postings = all_postings[key]
             if len(postings) <= MAX_POSTING:
                 postings.append(position)
+                appended.append(key)
+        if appended:
+            self._posted_mentions.append(_Mention(claim_id, document_id, features))
+        return appended
 
     def checkpoint(self) -> int:
-        """A marker for `rollback`: the number of mentions held now."""
-        return len(self._mentions)
+        """A marker for `rollback`: the number of mentions held now. Held until `release` (changes are recorded)."""
+        if not self._checkpoints:
+            self._undo.clear()
+        self._checkpoints.append(self._mention_count)
+        return self._mention_count
+
+    def release(self, checkpoint: int) -> None:
+        """Give up a checkpoint that will not be rolled back to; with none held, changes are no longer recorded."""
+        if checkpoint in self._checkpoints:
+            self._checkpoints.remove(checkpoint)
+        if not self._checkpoints:
+            self._undo.clear()
 
     def rollback(self, checkpoint: int) -> None:
-        """Forget every mention added after `checkpoint` (a failed ingest transaction must not leave ids behind)."""
-        removed = self._mentions[checkpoint:]
-        if not removed:
-            return
-        del self._mentions[checkpoint:]
-        for mention in removed:
-            for key in mention.features.blocking_keys:
-                self._document_frequency[key] -= 1
-                if not self._document_frequency[key]:
-                    del self._document_frequency[key]
-        # Which mentions are posted depends on the order they came in: replaying the kept ones rebuilds exactly the
-        # index a matcher that never saw the removed mentions would hold.
-        self._postings.clear()
-        self._claim_posted.clear()
-        self._claim_key_postings.clear()
-        self._claim_documents.clear()
-        self._claim_details.clear()
-        for position, mention in enumerate(self._mentions):
-            self._post(mention.claim_id, position, mention.features)
-            self._claim_documents[mention.claim_id].add(mention.document_id)
-            features = mention.features
-            if features.numbers or features.weekdays or features.people:
-                details = self._claim_details[mention.claim_id]
-                if not any(_same_details(features, known) for known in details):
-                    details.append(features)
+        """Forget every mention added after `checkpoint` (a failed ingest transaction must not leave ids behind).
+
+        The index ends up exactly as a matcher that never saw those mentions would hold it.
+        """
+        if checkpoint not in self._checkpoints:
+            raise ValueError(f"checkpoint {checkpoint} is not held (taken with checkpoint(), not yet released)")
+        while self._mention_count > checkpoint:
+            self._undo_last(self._undo.pop())
+        self._checkpoints = [held for held in self._checkpoints if held <= checkpoint]
         self._pending.clear()
+
+    def _undo_last(self, undo: _Undo) -> None:
+        self._mention_count -= undo.repeats
+        claim_id, features = undo.claim_id, undo.features
+        for key in features.blocking_keys:
+            self._document_frequency[key] -= undo.repeats
+            if not self._document_frequency[key]:
+                del self._document_frequency[key]
+        if undo.posted_keys is not None:
+            posted = self._claim_posted[claim_id]
+            posted.discard(features)
+            if not posted:
+                del self._claim_posted[claim_id]
+            # Derived from the posted wordings, and rebuilt from them when next needed: dropping it is exact.
+            self._claim_key_postings.pop(claim_id, None)
+            for key in undo.posted_keys:
+                postings = self._postings[key]
+                postings.pop()
+                if not postings:
+                    del self._postings[key]
+            if undo.posted_keys:
+                self._posted_mentions.pop()
+        if undo.previous_document is None:
+            del self._claim_last_document[claim_id]
+        else:
+            self._claim_last_document[claim_id] = undo.previous_document
+        if undo.new_details:
+            details = self._claim_details[claim_id]
+            details.pop()
+            if not details:
+                del self._claim_details[claim_id]
 
     @contextmanager
     def rollback_on_error(self) -> Iterator[None]:
@@ -552,6 +619,8 @@ class ClaimMatcher:
         except BaseException:
             self.rollback(checkpoint)
             raise
+        finally:
+            self.release(checkpoint)
 
     def match(self, text: str, claimant: str | None, document_id: str) -> str | None:
         """Return the id of the existing claim that `text` restates, or None for a new claim."""
@@ -564,14 +633,14 @@ class ClaimMatcher:
     def best_match(self, text: str, claimant: str | None, document_id: str) -> tuple[str, float] | None:
         """The best claim above the threshold and its score, without recording anything."""
         query = _features(text, claimant)
-        if not query.keys or not self._mentions:
+        if not query.keys or not self._mention_count:
             return None
         best_by_claim: dict[str, float] = {}
         idf_cache: dict[str, float] = {}  # idf changes only on add(): compute each key once per query
         # Mentions of one (text, claimant) share a _Features instance (see _features), and the score depends on
         # nothing else: verbatim repeats among the candidates are scored once.
         score_by_features: dict[int, float] = {}
-        mentions = self._mentions
+        mentions = self._posted_mentions
         for position in self._candidates(query):
             mention = mentions[position]
             score = score_by_features.get(id(mention.features))
@@ -580,10 +649,9 @@ class ClaimMatcher:
             if score > best_by_claim.get(mention.claim_id, -1.0):
                 best_by_claim[mention.claim_id] = score
         best: tuple[str, float] | None = None
+        pending = self._pending.get(document_id, ())
         for claim_id, score in best_by_claim.items():
-            same_document = document_id in self._claim_documents.get(claim_id, ()) or claim_id in self._pending.get(
-                document_id, ()
-            )
+            same_document = self._claim_last_document.get(claim_id) == document_id or claim_id in pending
             needed = self.same_document_threshold if same_document else self.threshold
             if score < needed or (best is not None and score <= best[1]):
                 continue
@@ -599,7 +667,7 @@ class ClaimMatcher:
         return self._similarity(_features(first, first_claimant), _features(second, second_claimant), {})
 
     def _idf(self, key: str) -> float:
-        return math.log((len(self._mentions) + 2) / (self._document_frequency.get(key, 0) + 1)) + 1.0
+        return math.log((self._mention_count + 2) / (self._document_frequency.get(key, 0) + 1)) + 1.0
 
     def _candidates(self, query: _Features) -> list[int]:
         postings = self._postings

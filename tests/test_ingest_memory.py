@@ -1,0 +1,174 @@
+"""Ingest keeps memory bounded: the matcher holds wordings, not mentions; flags and links never load whole corpora.
+
+Each shortcut is checked against the straightforward computation it replaced.
+"""
+
+from __future__ import annotations
+
+import random
+from itertools import combinations
+from pathlib import Path
+
+from workbench import match
+from workbench.discrepancies import DISCREPANCY_LABELS, SourceText, _value_discrepancy, detect_discrepancies
+from workbench.discrepancies import _features as sentence_features
+from workbench.ingest import Ingester, IngestReport, find_input_files, load_matcher
+from workbench.match import ClaimMatcher
+from workbench.store import Store
+
+WORDINGS = [
+    "Drones hit the Kalynivka depot on May {n}",
+    "The Kalynivka depot was hit by {n} drones, officials said",
+    "Officials denied that drones hit the depot",
+    "Peskov said Putin was not in the Kremlin at the time of the attack",
+    "Volodin demanded the use of weapons capable of destroying the regime in Kyiv",
+    "Air defences disabled {n} drones approaching the airport on Wednesday",
+]
+
+
+def _state(matcher: ClaimMatcher) -> dict:
+    """Everything the matcher decides with, in comparable form."""
+    return {
+        "count": len(matcher),
+        "frequency": {key: value for key, value in matcher._document_frequency.items() if value},  # noqa: SLF001
+        "postings": {key: list(value) for key, value in matcher._postings.items() if value},  # noqa: SLF001
+        "posted": [(m.claim_id, m.features) for m in matcher._posted_mentions],  # noqa: SLF001
+        "wordings": {claim: set(value) for claim, value in matcher._claim_posted.items() if value},  # noqa: SLF001
+        "details": {claim: list(value) for claim, value in matcher._claim_details.items() if value},  # noqa: SLF001
+        "last_document": dict(matcher._claim_last_document),  # noqa: SLF001
+    }
+
+
+def _random_mentions(seed: int, count: int) -> list[tuple[str, str, str | None, str]]:
+    rng = random.Random(seed)
+    mentions = []
+    for number in range(count):
+        text = rng.choice(WORDINGS).format(n=rng.randint(1, 4))
+        claimant = rng.choice([None, "Dmitry Peskov", "Kremlin"])
+        mentions.append((f"c{rng.randint(0, 5)}", text, claimant, f"doc-{number // 3}"))
+    return mentions
+
+
+def test_rollback_restores_exactly_what_a_matcher_that_never_saw_the_mentions_holds() -> None:
+    mentions = _random_mentions(7, 400)
+    for cut in (0, 1, 150, 399):
+        matcher = ClaimMatcher()
+        for mention in mentions[:cut]:
+            matcher.add(*mention)
+        with_checkpoint = matcher.checkpoint()
+        for mention in mentions[cut:]:
+            matcher.add(*mention)
+        matcher.rollback(with_checkpoint)
+        fresh = ClaimMatcher()
+        for mention in mentions[:cut]:
+            fresh.add(*mention)
+        assert _state(matcher) == _state(fresh)
+        # and it goes on exactly as the fresh one would
+        for mention in mentions[cut:]:
+            assert matcher.match(*mention[1:]) == fresh.match(*mention[1:])
+            matcher.add(*mention)
+            fresh.add(*mention)
+        assert _state(matcher) == _state(fresh)
+
+
+def test_rollback_on_error_releases_its_checkpoint_so_nothing_is_recorded_afterwards() -> None:
+    matcher = ClaimMatcher()
+    with matcher.rollback_on_error():
+        matcher.add("c1", WORDINGS[0].format(n=1), None, "doc-1")
+    for number in range(50):
+        matcher.add("c1", WORDINGS[0].format(n=1), None, f"doc-{number}")
+    assert matcher._undo == [] and matcher._checkpoints == []  # noqa: SLF001
+
+
+def test_verbatim_repeats_are_counted_not_kept() -> None:
+    matcher = ClaimMatcher()
+    for number in range(1000):
+        matcher.add("c-story", "Officials said the blast destroyed the granary near Brovary", None, f"doc-{number}")
+    assert len(matcher) == 1000
+    assert len(matcher._posted_mentions) == 1  # noqa: SLF001
+    once = ClaimMatcher()
+    once.add("c-story", "Officials said the blast destroyed the granary near Brovary", None, "doc-999", 1000)
+    assert _state(once) == _state(matcher)
+
+
+def test_load_matcher_holds_the_index_ingest_built(store: Store, seeds_dir: Path, tmp_path: Path) -> None:
+    # Wire copy: the same article under several names makes verbatim repeats, which loading folds into counts.
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for number, path in enumerate(sorted(seeds_dir.iterdir())):
+        text = path.read_text(encoding="utf-8")
+        for copy in range(3):
+            (folder / f"{number}-{copy}.txt").write_text(f"Copy {copy} of a report.\n\n{text}", encoding="utf-8")
+    ingester = Ingester(store)
+    report = IngestReport()
+    for path in find_input_files([folder])[0]:
+        ingester.ingest_file(path, report)
+    ingester.finish()
+    assert len(report.added) == 9
+    built, loaded = _state(ingester.matcher), _state(load_matcher(store))
+    del built["last_document"], loaded["last_document"]  # stored documents are never ingested again
+    assert loaded == built
+
+
+def _pairwise_value_discrepancy(sources: list[SourceText]) -> set[tuple[str, int]]:
+    """The spans every pair of sources flags (the quadratic definition)."""
+    flagged: set[tuple[str, int]] = set()
+    features = {source.mention_id: sentence_features(source.sentence) for source in sources}
+    for first, second in combinations(sources, 2):
+        values_first = {f.value for f in features[first.mention_id] if f.kind == "number"}
+        values_second = {f.value for f in features[second.mention_id] if f.kind == "number"}
+        if not values_first or not values_second:
+            continue
+        if values_first - values_second and values_second - values_first:
+            for source, own in ((first, values_first - values_second), (second, values_second - values_first)):
+                for feature in features[source.mention_id]:
+                    if feature.kind == "number" and feature.value in own:
+                        flagged.add((source.mention_id, source.sentence_start + feature.start))
+    return flagged
+
+
+def test_number_discrepancies_equal_the_pairwise_comparison() -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        sources = []
+        for index in range(rng.randint(2, 9)):
+            numbers = rng.sample(["12", "14", "two", "3 million", "40%"], rng.randint(0, 3))
+            sentence = "Officials said " + " and ".join(f"{n} drones" for n in numbers) + " were seen."
+            sources.append(SourceText(f"m{index}", f"d{index}", 10 * index, sentence))
+        found = _value_discrepancy(
+            "c", "number", sources, {s.mention_id: sentence_features(s.sentence) for s in sources}
+        )
+        spans = {(span.mention_id, span.start) for span in found.spans} if found else set()
+        assert spans == _pairwise_value_discrepancy(sources)
+        if found:
+            assert found.summary.startswith(DISCREPANCY_LABELS["number"])
+
+
+def test_a_claim_with_thousands_of_sources_is_flagged_in_linear_time() -> None:
+    sources = [
+        SourceText(f"m{index}", f"d{index}", 0, f"Drones hit {12 if index % 2 else 14} targets on May 3.")
+        for index in range(3000)
+    ]
+    kinds = {found.kind for found in detect_discrepancies("c", sources)}
+    assert kinds == {"number"}
+
+
+def test_sources_without_a_stored_sentence_use_their_own_span(seeded_store: Store) -> None:
+    from workbench.discrepancies import load_sources
+
+    mention_id, claim_id, start, end, quote = seeded_store.conn.execute(
+        'SELECT id, claim_id, start, "end", quote FROM mentions ORDER BY rowid LIMIT 1'
+    ).fetchone()
+    with seeded_store.write():
+        seeded_store.conn.execute("UPDATE mentions SET sentence_id = NULL WHERE id = ?", [mention_id])
+    source = next(source for source in load_sources(seeded_store, claim_id) if source.mention_id == mention_id)
+    assert (source.sentence_start, source.sentence) == (start, quote)
+    assert end - start == len(quote)
+
+
+def test_posting_lists_stay_capped() -> None:
+    # Keeping fewer mentions must not lift the cap on a posting list (one past MAX_POSTING, as the matcher allows).
+    matcher = ClaimMatcher()
+    for number in range(match.MAX_POSTING + 40):
+        matcher.add(f"c{number}", f"Drones hit the Kalynivka depot number {number}", None, f"doc-{number}")
+    assert all(len(postings) <= match.MAX_POSTING + 1 for postings in matcher._postings.values())  # noqa: SLF001
