@@ -730,10 +730,34 @@ def _different_documents(first: set[str], second: set[str]) -> bool:
     return any(a != b for a in first for b in second)
 
 
+# A claim's shown text is its first passage's wording; other outlets' wordings of it can carry the contradiction
+# ("Russia blamed the attempt on Ukraine without providing evidence" / "The Kremlin blamed the alleged attack on
+# Ukraine" against "Kyiv had nothing to do with the alleged incident"). A few distinct wordings per claim suffice.
+MAX_WORDINGS_PER_CLAIM = 4
+
+
+def _claim_wordings(store: Store) -> list[tuple[str, str]]:
+    """(claim id, text) for each claim's shown text and up to MAX_WORDINGS_PER_CLAIM - 1 other passage wordings."""
+    wordings: list[tuple[str, str]] = []
+    seen: dict[str, set[str]] = {}
+    for claim_id, text in store.conn.execute("SELECT id, text FROM claims ORDER BY sort_key, id"):
+        seen[claim_id] = {text}
+        wordings.append((claim_id, text))
+    for claim_id, text in store.conn.execute(
+        "SELECT claim_id, claim_text FROM mentions WHERE claim_text IS NOT NULL ORDER BY claim_id, rowid"
+    ):
+        known = seen.get(claim_id)
+        if known is None or text in known or len(known) >= MAX_WORDINGS_PER_CLAIM:
+            continue
+        known.add(text)
+        wordings.append((claim_id, text))
+    return wordings
+
+
 def refresh_contradictions(store: Store) -> int:
     """Recompute every contradiction link from the claims' current wording; returns how many there are."""
     with store.write():
-        claims = [(row[0], row[1]) for row in store.conn.execute("SELECT id, text FROM claims ORDER BY sort_key, id")]
+        claims = _claim_wordings(store)
         # Two claims qualify when some passage of one comes from a document other than some passage of the other:
         # only a claim's single document, or that it has several, matters. Its first and last document tell that,
         # so memory stays per claim, not per passage.
