@@ -198,9 +198,9 @@ def test_held_out_negatives_differing_in_numbers_people_or_days_stay_apart() -> 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known gap: a changed action or polarity with the same names and objects ('will attend' / 'was not at', "
-    "'banned' / 'lifted the ban', 'intercepted' / 'hit') is penalised by the claim frame but not vetoed: 2 of 9 "
-    "held-out negatives still group on strong lexical overlap",
+    reason="known gap: a changed main action with the same names and objects ('will miss the final because of a "
+    "knee injury' / 'scored twice in the final despite a knee injury') is not modelled: 1 of 9 held-out negatives "
+    "still groups on strong lexical overlap",
 )
 def test_all_held_out_negatives_stay_apart() -> None:
     assert not any(result.grouped for result in pair_results() if result.label == "different")
@@ -280,3 +280,26 @@ def test_rollback_rebuilds_the_index_a_fresh_matcher_would_hold() -> None:
         fresh.add("c-depot", text, None, f"doc-{number}")
     assert dict(matcher._postings) == {key: value for key, value in fresh._postings.items() if value}  # noqa: SLF001
     assert match.MAX_POSTINGS_PER_CLAIM < 12  # the test needs more distinct wordings than the per-claim cap
+
+
+def test_what_a_claim_asserts_groups_wordings_that_share_few_words() -> None:
+    # The frame's predicates (with polarity) are keys: a denial is a denial whichever words say it, and an injury
+    # negated is the same whether "no one was hurt" or "without causing injuries".
+    matcher = loaded_matcher()
+    matcher.add("c-not-involved", "Ukraine has nothing to do with the drone attack on the Kremlin", "Kyiv", "doc-a")
+    matcher.add("c-unhurt", "No one was hurt", "Kremlin", "doc-a")
+    assert (
+        matcher.match("President Zelensky denied any Ukrainian attack on the Kremlin", None, "doc-b")
+        == "c-not-involved"
+    )
+    assert matcher.match("The drones crashed without causing injuries", "Kremlin", "doc-b") != "c-not-involved"
+    assert matcher.similarity("Without causing injuries or damage", "No one was hurt") > matcher.similarity(
+        "Without causing injuries or damage", "Everyone was hurt"
+    )
+
+
+def test_a_ban_and_its_lifting_stay_apart() -> None:
+    matcher = loaded_matcher()
+    matcher.add("c-ban", "The government banned the sale of fireworks in the capital", None, "doc-a")
+    assert matcher.match("The government lifted the ban on the sale of fireworks in the capital", None, "doc-b") is None
+    assert matcher.match("The government prohibited the sale of fireworks in the capital", None, "doc-b") == "c-ban"

@@ -768,7 +768,7 @@ class ClaimMatcher:
             # The same thing said about different names ("drones over Moscow" / "drones over Lviv"): when the
             # wording agrees this closely, a name swapped for another is a different fact, not a paraphrase.
             return 0.0
-        if query.negated != other.negated:
+        if query.negated != other.negated or _polarity_clash(query.frame.predicates, other.frame.predicates):
             score *= POLARITY_MISMATCH_FACTOR
         score += _frame_adjustment(query, other)
         if query.claimant_keys and other.claimant_keys:
@@ -788,14 +788,7 @@ def _frame_adjustment(first_features: _Features, second_features: _Features) -> 
     one-off event against a habitual pattern is evidence of two."""
     first, second = first_features.frame, second_features.frame
     first_predicates, second_predicates = first.predicates, second.predicates
-    # A class asserted with one polarity only on each side, and not the same one: "attended" / "did not attend".
-    # "denied any attack targeting X" holds the attack both ways and clashes with neither.
-    if any(
-        (name, not negated) in second_predicates
-        and (name, negated) not in second_predicates
-        and (name, not negated) not in first_predicates
-        for name, negated in first_predicates
-    ):
+    if _polarity_clash(first_predicates, second_predicates):
         return -FRAME_CLASH_PENALTY
     first_classes, second_classes = first_features.frame_classes, second_features.frame_classes
     if first_classes and second_classes and not first_classes & second_classes:
@@ -807,6 +800,16 @@ def _frame_adjustment(first_features: _Features, second_features: _Features) -> 
     if shared and first_features.frame_parties & second_features.frame_parties:
         return FRAME_AGREEMENT_BONUS * len(shared) / len(first_predicates | second_predicates)
     return 0.0
+
+
+def _polarity_clash(first: frozenset[tuple[str, bool]], second: frozenset[tuple[str, bool]]) -> bool:
+    """A class asserted with one polarity only on each side, and not the same one: "attended" / "did not attend",
+    "banned" / "lifted the ban". "denied any attack targeting X" holds the attack both ways and clashes with
+    neither."""
+    return any(
+        (name, not negated) in second and (name, negated) not in second and (name, not negated) not in first
+        for name, negated in first
+    )
 
 
 def _conflict(query: _Features, other: _Features) -> bool:

@@ -80,6 +80,7 @@ _SELF_NEGATING = frozenset({"deny", "caution"})
 _DENIABLE = frozenset({"attack", "involve", "assassinate"})
 # Classes that are the predicate itself negated: "miss the final", "absent" = not attend.
 _INHERENTLY_NEGATIVE = re.compile(r"\b(?:miss(?:es|ed|ing)? the|rul\w+ \w+(?: \w+)? out|absent)\b")
+_LIFTED_BAN = re.compile(r"\bban\b")
 # Repeated or long-running states of affairs, as opposed to one event: "has repeatedly blamed", "a string of".
 _HABITUAL = re.compile(
     r"\b(?:repeatedly|frequently|often|regularly|routinely|a string of|a series of|several|recent months|"
@@ -297,6 +298,18 @@ def claim_frame(text: str, claimant: str | None = None) -> ClaimFrame:
         for name, pattern in _PREDICATES
         for match in pattern.finditer(lowered)
     ]
+    # "lifted the ban" asserts a lifting, not a ban: a match inside a longer match of another class is its object.
+    found = [
+        match
+        for match in found
+        if not any(
+            other[2] != match[2]
+            and other[0] <= match[0]
+            and match[1] <= other[1]
+            and other[1] - other[0] > match[1] - match[0]
+            for other in found
+        )
+    ]
     negated_starts = _negated_predicate_starts(lowered, sorted({(start, end) for start, end, _, _ in found}))
     for start, _, name, matched in found:
         if name in _SELF_NEGATING:
@@ -307,6 +320,10 @@ def claim_frame(text: str, claimant: str | None = None) -> ClaimFrame:
             negated = not negated
         if negated and name in _DENIABLE:
             predicates.add(("deny", False))
+        if name == "lift" and _LIFTED_BAN.search(matched):
+            # Lifting a ban is the ban negated: it clashes with "banned" as "did not ban" would.
+            predicates.add(("ban", not negated))
+            continue
         predicates.add((name, negated))
     names: set[str] = set()
     for run in _CAPITALISED_RUN.findall(text):
