@@ -94,15 +94,8 @@ def test_seed_claim_mentions_are_found(cleaned_report: EvaluationReport) -> None
 
 def test_seed_grouping_makes_few_wrong_merges(cleaned_report: EvaluationReport) -> None:
     assert cleaned_report.wrong_merge_rate <= 0.05
-    # What the lexical matcher reaches today (see the xfail below for the target).
-    assert cleaned_report.cross_source_pair_recall >= 0.33
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: lexical + claim-frame grouping groups 0.40 of cross-source pairs (19 of 47), target 0.85; "
-    "misses are paraphrases sharing few content words (see benchmarks/bench_extract.py)",
-)
 def test_seed_grouping_reaches_the_cross_source_target(cleaned_report: EvaluationReport) -> None:
     assert cleaned_report.cross_source_pair_recall >= 0.85
 

@@ -308,3 +308,97 @@ def test_comma_but_clause_takes_its_own_attribution() -> None:
 
 def test_short_coordination_is_not_split() -> None:
     assert len(claims_of("Officials said prices rose sharply in May, but slowly in June, the ministry said.")) == 1
+
+
+# --- claim frames: what a claim asserts, with polarity -------------------------------------------------------------
+
+
+def frame_of(text: str, claimant: str | None = None):
+    from workbench.extract.frames import claim_frame
+
+    return claim_frame(text, claimant)
+
+
+def test_a_negation_governs_the_next_predicate_not_the_whole_sentence() -> None:
+    # Nobody was injured, but the explosion happened.
+    assert frame_of("Nobody was injured in the explosion at the plant").predicates == {
+        ("injure", True),
+        ("explode", False),
+    }
+
+
+def test_a_negation_carries_over_coordinated_predicates() -> None:
+    assert frame_of("There were no casualties or damage after the strike").predicates >= {
+        ("injure", True),
+        ("damage", True),
+    }
+    assert ("damage", True) in frame_of("The drones crashed without causing injuries or damage").predicates
+
+
+def test_a_cue_inside_the_predicate_negates_it() -> None:
+    assert ("attend", True) in frame_of("The mayor was not at the opening ceremony").predicates
+
+
+def test_not_claiming_an_attack_is_not_a_denial() -> None:
+    silent = frame_of("Kyiv hasn't officially taken responsibility")
+    denial = frame_of("Kyiv had nothing to do with the incident")
+    assert ("claim_responsibility", True) in silent.predicates and ("deny", False) not in silent.predicates
+    assert ("deny", False) in denial.predicates
+
+
+def test_lifting_a_ban_is_the_ban_negated() -> None:
+    assert frame_of("The government lifted the ban on fireworks").predicates == {("ban", True)}
+    assert frame_of("The government banned fireworks").predicates == {("ban", False)}
+
+
+def test_several_events_at_once_are_a_pattern() -> None:
+    assert frame_of("Moscow accuses Kyiv of being behind these attacks").habitual
+    assert not frame_of("The Kremlin blamed the alleged attack on Ukraine").habitual
+
+
+def test_received_with_denials_is_not_a_meeting_and_involving_is_not_involvement() -> None:
+    assert "meet" not in frame_of("The accusations were often met with official denials").classes
+    assert "meet" in frame_of("Putin met with Erdogan in Sochi").classes
+    assert "involve" not in frame_of("Incidents involving drones have multiplied").classes
+
+
+# --- clauses and scoring -------------------------------------------------------------------------------------------
+
+
+def test_a_comment_on_the_reception_is_left_out_of_the_claim() -> None:
+    claim = only_claim(
+        "Russia claimed Wednesday that Ukraine tried to assassinate President Vladimir Putin in an overnight drone "
+        "attack on the Kremlin, news that drew denials from Kyiv and furious demands for retaliation.\n"
+    )
+    assert (
+        claim.text
+        == "Ukraine tried to assassinate President Vladimir Putin in an overnight drone attack on the Kremlin"
+    )
+
+
+def test_an_if_clause_about_what_already_happened_is_an_assertion_of_its_own() -> None:
+    texts = [
+        claim.text
+        for claim in claims_of(
+            "If drones have already crashed in the Moscow region in recent months, this is the first time that an "
+            "incursion has occurred in the heart of the Russian capital.\n"
+        )
+    ]
+    assert texts == [
+        "Drones have already crashed in the Moscow region in recent months",
+        "This is the first time that an incursion has occurred in the heart of the Russian capital",
+    ]
+
+
+def test_a_hypothetical_if_clause_is_not_split() -> None:
+    text = "If Russia attacks Poland, NATO members will respond under Article 5 of the treaty.\n"
+    assert len(claims_of(text)) <= 1
+
+
+def test_typographic_apostrophes_and_connectives_do_not_change_the_score() -> None:
+    from workbench.extract.checkworthiness import score_sentences
+
+    curly, ascii_ = score_sentences(["Kyiv hasn\u2019t taken responsibility.", "Kyiv hasn't taken responsibility."])
+    assert curly == ascii_
+    # An unattributed factual sentence ending in ", however" is still a claim.
+    assert only_claim("Kyiv hasn\u2019t officially taken responsibility, however.\n").text.startswith("Kyiv hasn")
