@@ -15,6 +15,7 @@ reporters", "drones" / "UAVs", "disabled" / "shot down") keep the fact.
 
 from __future__ import annotations
 
+import difflib
 import json
 import random
 import re
@@ -130,20 +131,58 @@ def _vary_recording(sentence: str, rng: random.Random) -> _Varied:
     return _Varied(sentence, tuple(sorted(changes)))
 
 
+class _SeedFact(NamedTuple):
+    fact: str
+    # Where the gold quote carrying the fact lies in the seed sentence (the whole sentence when it has no quote).
+    start: int
+    end: int
+
+
 @lru_cache(maxsize=1)
-def seed_facts() -> tuple[tuple[str, ...], ...]:
-    """For each of `seed_sentences()`, the gold claims it carries (or a fact of its own when it carries none)."""
+def seed_facts() -> tuple[tuple[_SeedFact, ...], ...]:
+    """For each of `seed_sentences()`, the gold claims it carries and where (or a fact of its own when it carries
+    none). A sentence holding two claims ("The drones were disabled ... without causing injuries") has each claim
+    over its own quote, so a clause extracted from one part is judged against the claim of that part only."""
     payload = json.loads(GOLD_PATH.read_text(encoding="utf-8"))
     quotes = [
         (claim["id"], unicodedata.normalize("NFKC", quote))
         for claim in payload["claims"]
         for _, quote in claim["mentions"]
     ]
-    facts: list[tuple[str, ...]] = []
+    facts: list[tuple[_SeedFact, ...]] = []
     for index, sentence in enumerate(seed_sentences()):
-        claims = sorted({claim_id for claim_id, quote in quotes if quote in sentence or sentence.strip() in quote})
-        facts.append(tuple(claims) or (f"seed-sentence-{index}",))
+        found: dict[str, _SeedFact] = {}
+        for claim_id, quote in quotes:
+            if quote in sentence:
+                start = sentence.index(quote)
+                found.setdefault(claim_id, _SeedFact(claim_id, start, start + len(quote)))
+            elif sentence.strip() in quote:
+                found.setdefault(claim_id, _SeedFact(claim_id, 0, len(sentence)))
+        facts.append(
+            tuple(found[key] for key in sorted(found)) or (_SeedFact(f"seed-sentence-{index}", 0, len(sentence)),)
+        )
     return tuple(facts)
+
+
+def _aligned_span(original: str, varied: str, start: int, end: int) -> tuple[int, int]:
+    """`original[start:end]` located in `varied` (the same sentence after substitutions), by matching blocks."""
+    blocks = difflib.SequenceMatcher(None, original, varied, autojunk=False).get_matching_blocks()
+
+    def position(offset: int, prefer_end: bool) -> int:
+        previous_end = 0
+        for block in blocks:
+            if block.a <= offset < block.a + block.size or (
+                prefer_end and offset == block.a + block.size and block.size
+            ):
+                return block.b + (offset - block.a)
+            if offset < block.a:
+                # Inside a substituted stretch: widen the span to cover the whole replacement.
+                return previous_end if not prefer_end else block.b
+            previous_end = block.b + block.size
+        return len(varied)
+
+    mapped_start, mapped_end = position(start, False), position(end, True)
+    return (mapped_start, mapped_end) if mapped_end > mapped_start else (0, len(varied))
 
 
 def generate_corpus(n_articles: int, seed: int = 0) -> list[tuple[str, str]]:
@@ -154,8 +193,9 @@ def generate_corpus(n_articles: int, seed: int = 0) -> list[tuple[str, str]]:
 def generate_corpus_with_truth(n_articles: int, seed: int = 0) -> tuple[list[tuple[str, str]], list[FactMention]]:
     """The articles of `generate_corpus(n_articles, seed)` and, for every paragraph sentence, the fact it states.
 
-    A sentence carrying two seed claims yields two FactMentions over the same span. Headlines (truncated) and
-    headings carry no fact.
+    A sentence carrying two seed claims yields two FactMentions, each over its claim's part of the sentence (the gold
+    quote, located in the reworded sentence) and changed only by substitutions inside that part. Headlines
+    (truncated) and headings carry no fact.
     """
     rng = random.Random(seed)
     pool = seed_sentences()
@@ -195,9 +235,13 @@ def generate_corpus_with_truth(n_articles: int, seed: int = 0) -> tuple[list[tup
                     text_parts.append(" ")
                     offset += 1
                 varied, index = picked[member]
-                for base in pool_facts[index]:
-                    fact = base + "".join(f"|{old}->{new}" for old, new in varied.substitutions)
-                    truth.append(FactMention(name, offset, offset + len(varied.text), fact))
+                original = pool[index]
+                for seed_fact in pool_facts[index]:
+                    quote = original[seed_fact.start : seed_fact.end]
+                    changes = [(old, new) for old, new in varied.substitutions if old in quote]
+                    fact = seed_fact.fact + "".join(f"|{old}->{new}" for old, new in changes)
+                    start, end = _aligned_span(original, varied.text, seed_fact.start, seed_fact.end)
+                    truth.append(FactMention(name, offset + start, offset + end, fact))
                 text_parts.append(varied.text)
                 offset += len(varied.text)
         articles.append((name, "".join(text_parts) + "\n"))
