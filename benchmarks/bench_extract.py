@@ -18,9 +18,10 @@ Throughput, on `generate_corpus(--articles)` (~20 sentences per article), in one
 Prints both, in sentences per second, and the ratio (b)/(a) (target <= 10x).
 
 Grouping quality off the seeds, against overfitting: on the same synthetic corpus, cross-source pair recall and
-wrong merges against the generator's ground truth (`generate_corpus_with_truth`: each gold claim over its own part of
-the sentence, and a person, place or number swapped inside that part is a different fact); and the hand-made held-out pairs of tests/gold/paraphrase_pairs.json. Last, the matcher's
-memory (tracemalloc) holding every mention of the corpus.
+wrong merges against the generator's ground truth (`generate_corpus_with_truth`: each gold claim over its own part
+of the sentence, and a person, place or number swapped inside that part is a different fact); and the hand-made
+held-out pairs of tests/gold/paraphrase_pairs.json. Last, the matcher's memory (tracemalloc) holding every mention
+of the corpus.
 """
 
 from __future__ import annotations

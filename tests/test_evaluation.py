@@ -119,3 +119,36 @@ def test_two_mentions_of_one_claim_in_the_first_document_group() -> None:
     output = run_in_memory([("only.txt", text)])
     assert len(output) == 2
     assert output[0][3] == output[1][3]
+
+
+def test_synthetic_truth_puts_each_claim_over_its_own_part_of_the_sentence() -> None:
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus.py"
+    spec = importlib.util.spec_from_file_location("benchmark_corpus", path)
+    assert spec is not None and spec.loader is not None
+    corpus = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("benchmark_corpus", corpus)
+    spec.loader.exec_module(corpus)
+
+    articles, truth = corpus.generate_corpus_with_truth(40, seed=3)
+    texts = dict(articles)
+    gold = json.loads(GOLD_PATH.read_text(encoding="utf-8"))
+    quotes = {claim["id"]: [unicodedata.normalize("NFKC", q) for _, q in claim["mentions"]] for claim in gold["claims"]}
+    checked = 0
+    for mention in truth:
+        span = texts[mention.document][mention.start : mention.end]
+        assert span.strip(), mention
+        claim_id, _, changes = mention.fact.partition("|")
+        if claim_id in quotes and not changes:
+            # Reworded only by synonym swaps: the span is one of the claim's quotes, give or take a swapped word.
+            words = set(span.split())
+            assert any(len(words & set(quote.split())) >= 0.6 * len(quote.split()) for quote in quotes[claim_id])
+            checked += 1
+    assert checked > 50
+    # A quote shorter than its sentence gives a span shorter than the sentence: the "news that drew denials ..."
+    # tail of the assassination sentence is outside the claim.
+    spans = [texts[m.document][m.start : m.end] for m in truth if m.fact == "assassination_attempt"]
+    assert spans and any(span.endswith("Putin") for span in spans)
+    assert not any("news that drew" in span for span in spans)
