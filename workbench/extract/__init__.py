@@ -140,7 +140,11 @@ def extract_claims(text: str, sentences: list[SentenceSpan]) -> list[ExtractedCl
                         sentence_text=sentence_text,
                         start=sentence.start + clause_start,
                         end=sentence.start + clause_end,
-                        text=_readable_claim(sentence_text[clause_start:clause_end], clause_subject, clause_claimant),
+                        text=_readable_claim(
+                            _without_connectives(sentence_text[clause_start:clause_end]),
+                            clause_subject,
+                            clause_claimant,
+                        ),
                         claimant=clause_claimant,
                         channel=clause_channel,
                         attributed=clause_claimant is not None,
