@@ -222,8 +222,9 @@ def detect_discrepancies(claim_id: str, sources: Sequence[SourceText]) -> list[D
 
 
 # Wire copy repeats sentences verbatim across outlets, so a big claim's sources share a few sentences: each is
-# parsed once (the results are tuples of frozen records, safe to share).
-SENTENCE_CACHE_SIZE = 4096
+# parsed once (the results are tuples of frozen records, safe to share). Claims are examined one at a time, so a
+# small cache catches the repeats within a claim.
+SENTENCE_CACHE_SIZE = 1024
 
 
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
@@ -685,40 +686,48 @@ def find_contradictions(
     claims_per_word = {word: len({all_clauses[i].claim_id for i in indexes}) for word, indexes in postings.items()}
     claim_count = max(len(claims), 1)
     weights = {word: math.log(1 + claim_count / count) for word, count in claims_per_word.items()}
-    shared_counts: Counter[tuple[int, int]] = Counter()
-    for word, indexes in postings.items():
-        if claims_per_word[word] > MAX_WORD_CLAIMS:
-            continue
-        negated = [i for i in indexes if all_clauses[i].negated]
-        asserted = [i for i in indexes if not all_clauses[i].negated]
-        for first in negated:
-            for second in asserted:
-                if all_clauses[first].claim_id != all_clauses[second].claim_id:
-                    shared_counts[(first, second)] += 1
+    asserting = {
+        word: [i for i in indexes if not all_clauses[i].negated]
+        for word, indexes in postings.items()
+        if claims_per_word[word] <= MAX_WORD_CLAIMS
+    }
+    del postings
     best: dict[tuple[str, str], tuple[float, dict]] = {}
-    for (negated_index, asserted_index), count in shared_counts.items():
-        if count < MIN_SHARED_WORDS:
+    # One negating clause at a time: only its own candidate counts are held, never every pair of the corpus.
+    # Pairs are weighed in clause order, so which of two equal scores supplies the evidence is fixed.
+    for negated in all_clauses:
+        if not negated.negated:
             continue
-        negated, asserted = all_clauses[negated_index], all_clauses[asserted_index]
-        if not _different_documents(documents.get(negated.claim_id, set()), documents.get(asserted.claim_id, set())):
-            continue
-        shared = negated.words & asserted.words
-        if not shared & (negated.names | asserted.names):
-            continue  # the two must be about the same named someone or something
-        # Words weighted by rarity: sharing the story's topic words ("attack", "Kremlin") alone proves little.
-        shorter, longer = sorted((_weight(negated.words, weights), _weight(asserted.words, weights)))
-        overlap, coverage = _weight(shared, weights) / shorter, _weight(shared, weights) / longer
-        if overlap < MIN_OVERLAP or coverage < MIN_COVERAGE:
-            continue
-        key = tuple(sorted((negated.claim_id, asserted.claim_id)))
-        score = round((overlap + coverage) / 2, 3)
-        if key not in best or best[key][0] < score:  # type: ignore[index]
-            evidence = {
-                "shared": sorted(word for word in shared if word != _RESPONSIBILITY),
-                "negated": negated.claim_id,
-                "cue": negated.cue,
-            }
-            best[key] = (score, evidence)  # type: ignore[index]
+        shared_counts: Counter[int] = Counter()
+        for word in negated.words:
+            for asserted_index in asserting.get(word, ()):
+                if all_clauses[asserted_index].claim_id != negated.claim_id:
+                    shared_counts[asserted_index] += 1
+        for asserted_index in sorted(shared_counts):
+            if shared_counts[asserted_index] < MIN_SHARED_WORDS:
+                continue
+            asserted = all_clauses[asserted_index]
+            if not _different_documents(
+                documents.get(negated.claim_id, set()), documents.get(asserted.claim_id, set())
+            ):
+                continue
+            shared = negated.words & asserted.words
+            if not shared & (negated.names | asserted.names):
+                continue  # the two must be about the same named someone or something
+            # Words weighted by rarity: sharing the story's topic words ("attack", "Kremlin") alone proves little.
+            shorter, longer = sorted((_weight(negated.words, weights), _weight(asserted.words, weights)))
+            overlap, coverage = _weight(shared, weights) / shorter, _weight(shared, weights) / longer
+            if overlap < MIN_OVERLAP or coverage < MIN_COVERAGE:
+                continue
+            key = tuple(sorted((negated.claim_id, asserted.claim_id)))
+            score = round((overlap + coverage) / 2, 3)
+            if key not in best or best[key][0] < score:  # type: ignore[index]
+                evidence = {
+                    "shared": sorted(word for word in shared if word != _RESPONSIBILITY),
+                    "negated": negated.claim_id,
+                    "cue": negated.cue,
+                }
+                best[key] = (score, evidence)  # type: ignore[index]
     return [(a, b, score, evidence) for (a, b), (score, evidence) in sorted(best.items())]
 
 

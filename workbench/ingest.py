@@ -336,7 +336,14 @@ class Ingester:
     def __init__(self, store: Store, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.store = store
         self.max_bytes = max_bytes
-        self.matcher = load_matcher(store)
+        self._matcher: ClaimMatcher | None = None
+
+    @property
+    def matcher(self) -> ClaimMatcher:
+        """The grouping index, loaded from the store on first use (again after `finish` dropped it)."""
+        if self._matcher is None:
+            self._matcher = load_matcher(self.store)
+        return self._matcher
 
     def _is_known(self, content_hash: str) -> bool:
         # Asked of the (indexed) table, not a set of every hash: memory must not grow with the documents stored.
@@ -516,6 +523,8 @@ class Ingester:
         """
         from workbench.discrepancies import refresh_contradictions, refresh_discrepancies
 
+        # The flag passes do not group: the index goes first, so they reuse its memory instead of adding to it.
+        self._matcher = None
         conn = self.store.conn
         pending = [row[0] for row in conn.execute("SELECT claim_id FROM pending_discrepancy_refresh ORDER BY 1")]
         for offset in range(0, len(pending), DISCREPANCY_REFRESH_CHUNK):
