@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import combinations
 
@@ -283,10 +283,15 @@ def _value_discrepancy(
     kinds = ("number",) if kind == "number" else ("date:day", "date:weekday", "date:year")
     spans: dict[tuple[str, int], Span] = {}
     for granularity in kinds:
-        values = {
-            source.mention_id: frozenset(f.value for f in features[source.mention_id] if f.kind == granularity)
-            for source in sources
-        }
+        # Sources quoting one sentence share its parsed features (one cached tuple): their values are taken once.
+        of_features: dict[int, frozenset[str]] = {}
+        values: dict[str, frozenset[str]] = {}
+        for source in sources:
+            own_features = features[source.mention_id]
+            own = of_features.get(id(own_features))
+            if own is None:
+                own = of_features[id(own_features)] = frozenset(f.value for f in own_features if f.kind == granularity)
+            values[source.mention_id] = own
         stated = {own for own in values.values() if own}
         if len(stated) < 2:
             continue
@@ -371,8 +376,12 @@ def name_skeleton(name: str) -> str:
 def _claimant_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discrepancy | None:
     attributed = [source for source in sources if source.claimant and source.claimant.strip()]
     distinct: list[str] = []
+    seen: set[str] = set()
     for source in attributed:
         claimant = source.claimant or ""
+        if claimant in seen:
+            continue  # a name seen before is in `distinct`, or the same person as one there: nothing changes
+        seen.add(claimant)
         if not any(_same_person(claimant, known) for known in distinct):
             distinct.append(claimant)
     if len(distinct) < 2:
@@ -414,19 +423,30 @@ def _same_person(first: str, second: str) -> bool:
     return set(shorter) <= set(longer)
 
 
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def _hedges(sentence: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple((match.start(), match.end(), match.group(0).lower()) for match in _HEDGE.finditer(sentence))
+
+
 def _hedging_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discrepancy | None:
-    hedges = {source.mention_id: list(_HEDGE.finditer(source.sentence)) for source in sources}
+    hedges = {source.mention_id: _hedges(source.sentence) for source in sources}
     hedged = [source for source in sources if hedges[source.mention_id]]
     if not hedged or len(hedged) == len(sources):
         return None
     spans = tuple(
-        _span_at(source, match.start(), match.end(), match.group(0).lower())
-        for source in hedged
-        for match in hedges[source.mention_id]
+        _span_at(source, start, end, word) for source in hedged for start, end, word in hedges[source.mention_id]
     )
     words = sorted({span.value for span in spans})
     summary = f"{DISCREPANCY_LABELS['hedging']}: {', '.join(words)} in {len(hedged)} of {len(sources)} sources"
     return Discrepancy(claim_id, "hedging", summary, spans)
+
+
+_SPAN_FIELDS = tuple(field.name for field in fields(Span))
+
+
+def _span_fields(span: Span) -> dict[str, object]:
+    """`dataclasses.asdict` of a span (same keys, same order) without its recursive deep copy of plain values."""
+    return {name: getattr(span, name) for name in _SPAN_FIELDS}
 
 
 def _span(source: SourceText, feature: _Feature) -> Span:
@@ -514,7 +534,7 @@ def refresh_discrepancies(store: Store, claim_ids: Iterable[str] | None = None) 
                         claim_id,
                         discrepancy.kind,
                         discrepancy.summary,
-                        json.dumps([asdict(span) for span in discrepancy.spans], ensure_ascii=False),
+                        json.dumps([_span_fields(span) for span in discrepancy.spans], ensure_ascii=False),
                         now,
                     ],
                 )
