@@ -103,11 +103,15 @@ def test_load_matcher_holds_the_index_ingest_built(store: Store, seeds_dir: Path
     report = IngestReport()
     for path in find_input_files([folder])[0]:
         ingester.ingest_file(path, report)
-    ingester.finish()
     assert len(report.added) == 9
     built, loaded = _state(ingester.matcher), _state(load_matcher(store))
     del built["last_document"], loaded["last_document"]  # stored documents are never ingested again
     assert loaded == built
+    ingester.finish()  # drops the index (the flag passes reuse its memory) ...
+    assert ingester._matcher is None  # noqa: SLF001
+    reloaded = _state(ingester.matcher)  # ... and a later document gets it back from the store
+    del reloaded["last_document"]
+    assert reloaded == built
 
 
 def _pairwise_value_discrepancy(sources: list[SourceText]) -> set[tuple[str, int]]:

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import combinations
 
@@ -222,8 +222,9 @@ def detect_discrepancies(claim_id: str, sources: Sequence[SourceText]) -> list[D
 
 
 # Wire copy repeats sentences verbatim across outlets, so a big claim's sources share a few sentences: each is
-# parsed once (the results are tuples of frozen records, safe to share).
-SENTENCE_CACHE_SIZE = 4096
+# parsed once (the results are tuples of frozen records, safe to share). Claims are examined one at a time, so a
+# small cache catches the repeats within a claim.
+SENTENCE_CACHE_SIZE = 1024
 
 
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
@@ -282,10 +283,15 @@ def _value_discrepancy(
     kinds = ("number",) if kind == "number" else ("date:day", "date:weekday", "date:year")
     spans: dict[tuple[str, int], Span] = {}
     for granularity in kinds:
-        values = {
-            source.mention_id: frozenset(f.value for f in features[source.mention_id] if f.kind == granularity)
-            for source in sources
-        }
+        # Sources quoting one sentence share its parsed features (one cached tuple): their values are taken once.
+        of_features: dict[int, frozenset[str]] = {}
+        values: dict[str, frozenset[str]] = {}
+        for source in sources:
+            own_features = features[source.mention_id]
+            own = of_features.get(id(own_features))
+            if own is None:
+                own = of_features[id(own_features)] = frozenset(f.value for f in own_features if f.kind == granularity)
+            values[source.mention_id] = own
         stated = {own for own in values.values() if own}
         if len(stated) < 2:
             continue
@@ -370,8 +376,12 @@ def name_skeleton(name: str) -> str:
 def _claimant_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discrepancy | None:
     attributed = [source for source in sources if source.claimant and source.claimant.strip()]
     distinct: list[str] = []
+    seen: set[str] = set()
     for source in attributed:
         claimant = source.claimant or ""
+        if claimant in seen:
+            continue  # a name seen before is in `distinct`, or the same person as one there: nothing changes
+        seen.add(claimant)
         if not any(_same_person(claimant, known) for known in distinct):
             distinct.append(claimant)
     if len(distinct) < 2:
@@ -413,19 +423,30 @@ def _same_person(first: str, second: str) -> bool:
     return set(shorter) <= set(longer)
 
 
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def _hedges(sentence: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple((match.start(), match.end(), match.group(0).lower()) for match in _HEDGE.finditer(sentence))
+
+
 def _hedging_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discrepancy | None:
-    hedges = {source.mention_id: list(_HEDGE.finditer(source.sentence)) for source in sources}
+    hedges = {source.mention_id: _hedges(source.sentence) for source in sources}
     hedged = [source for source in sources if hedges[source.mention_id]]
     if not hedged or len(hedged) == len(sources):
         return None
     spans = tuple(
-        _span_at(source, match.start(), match.end(), match.group(0).lower())
-        for source in hedged
-        for match in hedges[source.mention_id]
+        _span_at(source, start, end, word) for source in hedged for start, end, word in hedges[source.mention_id]
     )
     words = sorted({span.value for span in spans})
     summary = f"{DISCREPANCY_LABELS['hedging']}: {', '.join(words)} in {len(hedged)} of {len(sources)} sources"
     return Discrepancy(claim_id, "hedging", summary, spans)
+
+
+_SPAN_FIELDS = tuple(field.name for field in fields(Span))
+
+
+def _span_fields(span: Span) -> dict[str, object]:
+    """`dataclasses.asdict` of a span (same keys, same order) without its recursive deep copy of plain values."""
+    return {name: getattr(span, name) for name in _SPAN_FIELDS}
 
 
 def _span(source: SourceText, feature: _Feature) -> Span:
@@ -513,7 +534,7 @@ def refresh_discrepancies(store: Store, claim_ids: Iterable[str] | None = None) 
                         claim_id,
                         discrepancy.kind,
                         discrepancy.summary,
-                        json.dumps([asdict(span) for span in discrepancy.spans], ensure_ascii=False),
+                        json.dumps([_span_fields(span) for span in discrepancy.spans], ensure_ascii=False),
                         now,
                     ],
                 )
@@ -685,40 +706,48 @@ def find_contradictions(
     claims_per_word = {word: len({all_clauses[i].claim_id for i in indexes}) for word, indexes in postings.items()}
     claim_count = max(len(claims), 1)
     weights = {word: math.log(1 + claim_count / count) for word, count in claims_per_word.items()}
-    shared_counts: Counter[tuple[int, int]] = Counter()
-    for word, indexes in postings.items():
-        if claims_per_word[word] > MAX_WORD_CLAIMS:
-            continue
-        negated = [i for i in indexes if all_clauses[i].negated]
-        asserted = [i for i in indexes if not all_clauses[i].negated]
-        for first in negated:
-            for second in asserted:
-                if all_clauses[first].claim_id != all_clauses[second].claim_id:
-                    shared_counts[(first, second)] += 1
+    asserting = {
+        word: [i for i in indexes if not all_clauses[i].negated]
+        for word, indexes in postings.items()
+        if claims_per_word[word] <= MAX_WORD_CLAIMS
+    }
+    del postings
     best: dict[tuple[str, str], tuple[float, dict]] = {}
-    for (negated_index, asserted_index), count in shared_counts.items():
-        if count < MIN_SHARED_WORDS:
+    # One negating clause at a time: only its own candidate counts are held, never every pair of the corpus.
+    # Pairs are weighed in clause order, so which of two equal scores supplies the evidence is fixed.
+    for negated in all_clauses:
+        if not negated.negated:
             continue
-        negated, asserted = all_clauses[negated_index], all_clauses[asserted_index]
-        if not _different_documents(documents.get(negated.claim_id, set()), documents.get(asserted.claim_id, set())):
-            continue
-        shared = negated.words & asserted.words
-        if not shared & (negated.names | asserted.names):
-            continue  # the two must be about the same named someone or something
-        # Words weighted by rarity: sharing the story's topic words ("attack", "Kremlin") alone proves little.
-        shorter, longer = sorted((_weight(negated.words, weights), _weight(asserted.words, weights)))
-        overlap, coverage = _weight(shared, weights) / shorter, _weight(shared, weights) / longer
-        if overlap < MIN_OVERLAP or coverage < MIN_COVERAGE:
-            continue
-        key = tuple(sorted((negated.claim_id, asserted.claim_id)))
-        score = round((overlap + coverage) / 2, 3)
-        if key not in best or best[key][0] < score:  # type: ignore[index]
-            evidence = {
-                "shared": sorted(word for word in shared if word != _RESPONSIBILITY),
-                "negated": negated.claim_id,
-                "cue": negated.cue,
-            }
-            best[key] = (score, evidence)  # type: ignore[index]
+        shared_counts: Counter[int] = Counter()
+        for word in negated.words:
+            for asserted_index in asserting.get(word, ()):
+                if all_clauses[asserted_index].claim_id != negated.claim_id:
+                    shared_counts[asserted_index] += 1
+        for asserted_index in sorted(shared_counts):
+            if shared_counts[asserted_index] < MIN_SHARED_WORDS:
+                continue
+            asserted = all_clauses[asserted_index]
+            if not _different_documents(
+                documents.get(negated.claim_id, set()), documents.get(asserted.claim_id, set())
+            ):
+                continue
+            shared = negated.words & asserted.words
+            if not shared & (negated.names | asserted.names):
+                continue  # the two must be about the same named someone or something
+            # Words weighted by rarity: sharing the story's topic words ("attack", "Kremlin") alone proves little.
+            shorter, longer = sorted((_weight(negated.words, weights), _weight(asserted.words, weights)))
+            overlap, coverage = _weight(shared, weights) / shorter, _weight(shared, weights) / longer
+            if overlap < MIN_OVERLAP or coverage < MIN_COVERAGE:
+                continue
+            key = tuple(sorted((negated.claim_id, asserted.claim_id)))
+            score = round((overlap + coverage) / 2, 3)
+            if key not in best or best[key][0] < score:  # type: ignore[index]
+                evidence = {
+                    "shared": sorted(word for word in shared if word != _RESPONSIBILITY),
+                    "negated": negated.claim_id,
+                    "cue": negated.cue,
+                }
+                best[key] = (score, evidence)  # type: ignore[index]
     return [(a, b, score, evidence) for (a, b), (score, evidence) in sorted(best.items())]
 
 
