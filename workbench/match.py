@@ -7,7 +7,9 @@ near-linear in the number of claims (blocking, no all-pairs).
 How a match is decided:
   1. Normalise: strip diacritics, casefold, fold transliteration variants (y -> i, doubled letters -> single, so
      Podolyak/Podoliak, Nykyforov/Nikiforov, Zelenskyy/Zelensky agree), light suffix stemming, number words to
-     digits ("two", "a pair of" -> 2), and drop stop words and hedges ("alleged", "so-called").
+     digits ("two", "a pair of" -> 2), and drop stop words and hedges ("alleged", "so-called"). The claim frame's
+     predicate classes with their polarity join the keys ("!deny", "!injure-"), so wordings that assert the same
+     thing in other words ("didn't attack" / "has nothing to do with") share keys.
   2. Block: an inverted index from each content key to the mentions containing it, holding at most
      MAX_POSTINGS_PER_CLAIM distinct wordings per claim (so a story's keys do not fill up as outlets repeat it);
      only keys with few enough postings (<= MAX_POSTING) are used to find candidates, the rarest first, and at
@@ -15,7 +17,9 @@ How a match is decided:
   3. Score each candidate mention: idf-weighted Dice and overlap coefficient of content keys, rapidfuzz
      token-set ratio of the key strings; the last two are damped by the length ratio so a short caption does
      not match every long sentence containing its words. Same claimant (by folded surname) adds a bonus.
-     Numbers that disagree (both sides have numbers, none shared: "May 9" vs "May 3") veto the match.
+     Numbers that disagree (both sides have numbers, none shared: "May 9" vs "May 3") veto the match. A predicate
+     held with opposite polarity ("banned" / "lifted the ban") damps the score; a different kind of action or an
+     event against a pattern ("a string of attacks") subtracts from it.
   4. A claim that already has a mention from the same document (including claims matched earlier for the
      document being ingested) needs a near-identical score: an outlet repeating itself is usually saying
      something different in a second sentence.
