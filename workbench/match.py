@@ -644,22 +644,32 @@ class ClaimMatcher:
         # Mentions of one (text, claimant) share a _Features instance (see _features), and the score depends on
         # nothing else: verbatim repeats among the candidates are scored once.
         score_by_features: dict[int, float] = {}
+        # A claim whose details (numbers, weekdays, people) conflict with the query can never be the answer, so its
+        # candidates are not scored at all; the claims left keep their order, so the choice is the same.
+        conflicting: dict[str, bool] = {}
+        claim_details = self._claim_details
         mentions = self._posted_mentions
         for position in self._candidates(query):
             mention = mentions[position]
+            claim_id = mention.claim_id
+            ruled_out = conflicting.get(claim_id)
+            if ruled_out is None:
+                ruled_out = conflicting[claim_id] = any(
+                    _conflict(query, known) for known in claim_details.get(claim_id, ())
+                )
+            if ruled_out:
+                continue
             score = score_by_features.get(id(mention.features))
             if score is None:
                 score = score_by_features[id(mention.features)] = self._similarity(query, mention.features, idf_cache)
-            if score > best_by_claim.get(mention.claim_id, -1.0):
-                best_by_claim[mention.claim_id] = score
+            if score > best_by_claim.get(claim_id, -1.0):
+                best_by_claim[claim_id] = score
         best: tuple[str, float] | None = None
         pending = self._pending.get(document_id, ())
         for claim_id, score in best_by_claim.items():
             same_document = self._claim_last_document.get(claim_id) == document_id or claim_id in pending
             needed = self.same_document_threshold if same_document else self.threshold
             if score < needed or (best is not None and score <= best[1]):
-                continue
-            if any(_conflict(query, known) for known in self._claim_details.get(claim_id, ())):
                 continue
             best = (claim_id, score)
         return best
