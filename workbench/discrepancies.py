@@ -791,6 +791,7 @@ def _different_documents(first: set[str], second: set[str]) -> bool:
 def refresh_contradictions(store: Store) -> int:
     """Recompute every contradiction link from the claims' current wording; returns how many there are."""
     with store.write():
+        claims = [(row[0], row[1]) for row in store.conn.execute("SELECT id, text FROM claims ORDER BY sort_key, id")]
         # Two claims qualify when some passage of one comes from a document other than some passage of the other:
         # only a claim's single document, or that it has several, matters. Its first and last document tell that,
         # so memory stays per claim, not per passage.
@@ -800,8 +801,7 @@ def refresh_contradictions(store: Store) -> int:
                 "SELECT claim_id, MIN(document_id), MAX(document_id) FROM mentions GROUP BY claim_id"
             )
         }
-        claims = store.conn.execute("SELECT id, text FROM claims ORDER BY sort_key, id")
-        found = find_contradictions(((row[0], row[1]) for row in claims), documents)
+        found = find_contradictions(claims, documents)
         store.conn.execute("DELETE FROM contradictions")
         now = utc_now()
         store.conn.executemany(
