@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import combinations
+from typing import NamedTuple
 
 from workbench.store import Store, utc_now
 
@@ -690,21 +691,49 @@ def clauses(claim_id: str, text: str) -> list[_Clause]:
     return found
 
 
+class _KeptClause(NamedTuple):
+    """A clause as the whole-corpus pass keeps it: its words as a tuple of strings shared across clauses (in the
+    order of the clause's own set). Tens of thousands of clauses are held at once, and their sets, with a copy of
+    every word each, were most of the pass's memory; sets are rebuilt only for the pairs actually compared."""
+
+    claim_id: str
+    negated: bool
+    words: tuple[str, ...]
+    cue: str
+    names: tuple[str, ...]
+
+
 def find_contradictions(
-    claims: Sequence[tuple[str, str]], documents: dict[str, set[str]]
+    claims: Iterable[tuple[str, str]], documents: dict[str, set[str]]
 ) -> list[tuple[str, str, float, dict]]:
     """Pairs (claim a < claim b, score, evidence) of claims from different documents with opposite polarity.
 
-    `claims` is (claim id, text); `documents` maps claim id to the documents of its passages. Candidates come
-    from an inverted index of content words (common words skipped), so this stays near-linear.
+    `claims` is (claim id, text), read once (a cursor will do); `documents` maps claim id to the documents of its
+    passages. Candidates come from an inverted index of content words (common words skipped), so this stays
+    near-linear.
     """
-    all_clauses: list[_Clause] = [clause for claim_id, text in claims for clause in clauses(claim_id, text)]
+    shared_words: dict[str, str] = {}
+    all_clauses: list[_KeptClause] = []
+    claim_count = 0
+    for claim_id, text in claims:
+        claim_count += 1
+        for clause in clauses(claim_id, text):
+            all_clauses.append(
+                _KeptClause(
+                    clause.claim_id,
+                    clause.negated,
+                    tuple(shared_words.setdefault(word, word) for word in clause.words),
+                    clause.cue,
+                    tuple(shared_words.setdefault(name, name) for name in clause.names),
+                )
+            )
+    del shared_words
     postings: dict[str, list[int]] = defaultdict(list)
     for index, clause in enumerate(all_clauses):
         for word in clause.words:
             postings[word].append(index)
     claims_per_word = {word: len({all_clauses[i].claim_id for i in indexes}) for word, indexes in postings.items()}
-    claim_count = max(len(claims), 1)
+    claim_count = max(claim_count, 1)
     weights = {word: math.log(1 + claim_count / count) for word, count in claims_per_word.items()}
     asserting = {
         word: [i for i in indexes if not all_clauses[i].negated]
@@ -731,8 +760,8 @@ def find_contradictions(
                 documents.get(negated.claim_id, set()), documents.get(asserted.claim_id, set())
             ):
                 continue
-            shared = negated.words & asserted.words
-            if not shared & (negated.names | asserted.names):
+            shared = frozenset(negated.words) & frozenset(asserted.words)
+            if not shared & frozenset(negated.names + asserted.names):
                 continue  # the two must be about the same named someone or something
             # Words weighted by rarity: sharing the story's topic words ("attack", "Kremlin") alone proves little.
             shorter, longer = sorted((_weight(negated.words, weights), _weight(asserted.words, weights)))
