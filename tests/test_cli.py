@@ -70,3 +70,21 @@ def test_not_a_database_is_one_line_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "not an SQLite database" in result.stderr
     assert bogus.read_text() == "hello"
+
+
+def test_a_large_ingest_sums_up_added_files_but_lists_every_failure(tmp_path: Path, db_path: Path) -> None:
+    from workbench.cli import MAX_LISTED_FILES
+
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    for number in range(MAX_LISTED_FILES + 5):
+        (folder / f"story_{number:03d}.txt").write_text(
+            f"Officials said {number + 2} drones were shot down over the region on Tuesday.\n", encoding="utf-8"
+        )
+    (folder / "broken.txt").write_bytes(b"\x00\x01\x02" * 100)
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(db_path)])
+    assert result.exit_code == 1, result.output
+    assert f"{MAX_LISTED_FILES + 5:,} files" in result.output
+    assert "story_000.txt" not in result.output
+    assert "broken.txt" in result.output and "failed" in result.output
+    assert f"{MAX_LISTED_FILES + 5} added, 0 skipped, 1 failed" in result.output

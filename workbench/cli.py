@@ -107,16 +107,29 @@ def run_ingest(store: Store, paths: list[Path], max_bytes: int | None = None) ->
         )
 
 
+# A run over a whole folder of wire copy lists thousands of files: past this many, added and skipped files are
+# summed up in one row each (failures are always listed, one row per file, since each needs attention).
+MAX_LISTED_FILES = 50
+
+
 def print_ingest_report(report: Any) -> None:
     table = Table(title="Ingest summary", show_lines=False)
     table.add_column("File", overflow="fold")
     table.add_column("Result")
     table.add_column("Sentences", justify="right")
     table.add_column("Claims", justify="right")
-    for path, sentences, claims in report.added:
-        table.add_row(escape_markup(path), "[green]added[/]", str(sentences), str(claims))
-    for path in report.skipped:
-        table.add_row(escape_markup(path), "[dim]unchanged, skipped[/]", "", "")
+    listed = len(report.added) + len(report.skipped) <= MAX_LISTED_FILES
+    if listed:
+        for path, sentences, claims in report.added:
+            table.add_row(escape_markup(path), "[green]added[/]", str(sentences), str(claims))
+        for path in report.skipped:
+            table.add_row(escape_markup(path), "[dim]unchanged, skipped[/]", "", "")
+    else:
+        sentences = sum(row[1] for row in report.added)
+        claims = sum(row[2] for row in report.added)
+        table.add_row(f"{len(report.added):,} files", "[green]added[/]", f"{sentences:,}", f"{claims:,}")
+        if report.skipped:
+            table.add_row(f"{len(report.skipped):,} files", "[dim]unchanged, skipped[/]", "", "")
     for path, reason in report.failed:
         table.add_row(escape_markup(path), f"[red]failed:[/] {escape_markup(reason)}", "", "")
     console.print(table)
