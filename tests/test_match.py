@@ -303,3 +303,29 @@ def test_a_ban_and_its_lifting_stay_apart() -> None:
     matcher.add("c-ban", "The government banned the sale of fireworks in the capital", None, "doc-a")
     assert matcher.match("The government lifted the ban on the sale of fireworks in the capital", None, "doc-b") is None
     assert matcher.match("The government prohibited the sale of fireworks in the capital", None, "doc-b") == "c-ban"
+
+
+def test_an_interrupt_inside_add_leaves_the_interrupt_not_a_rollback_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    matcher = ClaimMatcher()
+    matcher.add("c-first", "Two drones were shot down over the Kremlin", None, "doc-a")
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt  # ctrl+c landing after the counts moved, before the journal entry
+
+    monkeypatch.setattr(matcher, "_post", interrupted)
+    with pytest.raises(KeyboardInterrupt), matcher.rollback_on_error():
+        matcher.add("c-second", "No one was hurt in the attack", None, "doc-b")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        matcher.match("Two drones were shot down over the Kremlin", None, "doc-c")
+
+
+def test_an_ordinary_error_inside_the_block_is_rolled_back_exactly() -> None:
+    matcher = ClaimMatcher()
+    matcher.add("c-first", "Two drones were shot down over the Kremlin", None, "doc-a")
+    with pytest.raises(ValueError, match="disk"), matcher.rollback_on_error():
+        matcher.add("c-second", "Two drones were shot down over the Kremlin overnight", None, "doc-b")
+        raise ValueError("disk full")
+    assert len(matcher) == 1
+    assert matcher.match("Two drones were shot down over the Kremlin overnight", None, "doc-c") == "c-first"

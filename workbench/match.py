@@ -497,6 +497,7 @@ class ClaimMatcher:
         # What each add changed, kept only while a checkpoint is held, so rollback undoes exactly those changes
         # (the mentions before the checkpoint are not kept to replay).
         self._checkpoints: list[int] = []
+        self._unusable = False
         self._undo: list[_Undo] = []
 
     def __len__(self) -> int:
@@ -507,6 +508,7 @@ class ClaimMatcher:
 
         `repeats` > 1 registers that many verbatim mentions at once (loading a store: a repeat only counts).
         """
+        self._check_usable()
         features = _features(text, claimant)
         self._mention_count += repeats
         for key in features.blocking_keys:
@@ -564,6 +566,10 @@ class ClaimMatcher:
         self._checkpoints.append(self._mention_count)
         return self._mention_count
 
+    def _check_usable(self) -> None:
+        if self._unusable:
+            raise RuntimeError("the grouping index was interrupted mid-update; load a new matcher from the store")
+
     def release(self, checkpoint: int) -> None:
         """Give up a checkpoint that will not be rolled back to; with none held, changes are no longer recorded."""
         if checkpoint in self._checkpoints:
@@ -620,8 +626,16 @@ class ClaimMatcher:
         checkpoint = self.checkpoint()
         try:
             yield
-        except BaseException:
-            self.rollback(checkpoint)
+        except BaseException as error:
+            try:
+                self.rollback(checkpoint)
+            except (IndexError, KeyError, ValueError):
+                if isinstance(error, Exception):
+                    raise
+                # A ctrl+c (or SystemExit) can land inside add() between two updates, leaving the undo journal
+                # out of step with the index. The run is ending: the index is marked unusable rather than
+                # replacing the interrupt with a traceback of its own.
+                self._unusable = True
             raise
         finally:
             self.release(checkpoint)
@@ -636,6 +650,7 @@ class ClaimMatcher:
 
     def best_match(self, text: str, claimant: str | None, document_id: str) -> tuple[str, float] | None:
         """The best claim above the threshold and its score, without recording anything."""
+        self._check_usable()
         query = _features(text, claimant)
         if not query.keys or not self._mention_count:
             return None
