@@ -797,9 +797,10 @@ class ClaimMatcher:
             # The same thing said about different names ("drones over Moscow" / "drones over Lviv"): when the
             # wording agrees this closely, a name swapped for another is a different fact, not a paraphrase.
             return 0.0
-        if query.negated != other.negated or _polarity_clash(query.frame.predicates, other.frame.predicates):
+        polarity_clash = _polarity_clash(query.frame.predicates, other.frame.predicates)
+        if query.negated != other.negated or polarity_clash:
             score *= POLARITY_MISMATCH_FACTOR
-        score += _frame_adjustment(query, other)
+        score += _frame_adjustment(query, other, polarity_clash)
         if query.claimant_keys and other.claimant_keys:
             if query.claimant_keys & other.claimant_keys:
                 score += SAME_CLAIMANT_BONUS
@@ -811,13 +812,13 @@ class ClaimMatcher:
 _TOPIC_PREDICATES = frozenset({("attack", False)})
 
 
-def _frame_adjustment(first_features: _Features, second_features: _Features) -> float:
+def _frame_adjustment(first_features: _Features, second_features: _Features, polarity_clash: bool) -> float:
     """Agreement of what the two claims assert: the same action with the same polarity about the same party is
-    evidence of one claim even with little shared wording; an opposite polarity, a different kind of action, or a
-    one-off event against a habitual pattern is evidence of two."""
+    evidence of one claim even with little shared wording; an opposite polarity (`polarity_clash`, computed once by
+    the caller), a different kind of action, or a one-off event against a habitual pattern is evidence of two."""
     first, second = first_features.frame, second_features.frame
     first_predicates, second_predicates = first.predicates, second.predicates
-    if _polarity_clash(first_predicates, second_predicates):
+    if polarity_clash:
         return -FRAME_CLASH_PENALTY
     first_classes, second_classes = first_features.frame_classes, second_features.frame_classes
     if first_classes and second_classes and not first_classes & second_classes:

@@ -63,7 +63,6 @@ SPEECH_VERBS_PAST = frozenset(
 )
 _AND_SPEECH_VERB = re.compile(rf"\s+and\s+(?=(?:{'|'.join(sorted(SPEECH_VERBS_PAST))})\s)")
 # "X happened, news that drew denials from Kyiv": a comment on how the first assertion was received, not part of it.
-# "X happened, news that drew denials from Kyiv": a comment on how the first assertion was received, not part of it.
 _RECEPTION_TAIL = re.compile(
     r",\s+(?:news|a claim|claims|an accusation|accusations|an allegation|allegations)\s+that\s+"
 )
@@ -88,7 +87,9 @@ class Clause:
 
 def split_clauses(text: str, start: int, end: int) -> list[Clause]:
     """The assertions of `text[start:end]`, in order; the whole range when nothing should be split.
-    A trailing comment on how the assertion was received ("..., news that drew denials") is left out.
+
+    A factual "If X has already ..., Y" gives X and Y; a trailing comment on how the assertion was received
+    ("..., news that drew denials") is left out.
     """
     concession = _FACTUAL_IF.match(text, start, end)
     if concession is not None:
