@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -37,3 +40,16 @@ def seeded_store(store: Store, seeds_dir: Path) -> Store:
     report = ingest_paths(store, [seeds_dir])
     assert report.ok, report.failed
     return store
+
+
+@pytest.fixture(scope="session")
+def benchmark_corpus() -> ModuleType:
+    """benchmarks/corpus.py (not a package): the synthetic article generator the benchmarks use."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus.py"
+    spec = importlib.util.spec_from_file_location("benchmark_corpus", path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules.get("benchmark_corpus") or importlib.util.module_from_spec(spec)
+    if "benchmark_corpus" not in sys.modules:
+        sys.modules["benchmark_corpus"] = module
+        spec.loader.exec_module(module)
+    return module

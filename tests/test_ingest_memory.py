@@ -8,6 +8,9 @@ from __future__ import annotations
 import random
 from itertools import combinations
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 from workbench import match
 from workbench.discrepancies import DISCREPANCY_LABELS, SourceText, _value_discrepancy, detect_discrepancies
@@ -32,10 +35,11 @@ def _state(matcher: ClaimMatcher) -> dict:
         "count": len(matcher),
         "frequency": {key: value for key, value in matcher._document_frequency.items() if value},  # noqa: SLF001
         "postings": {key: list(value) for key, value in matcher._postings.items() if value},  # noqa: SLF001
-        "posted": [(m.claim_id, m.features) for m in matcher._posted_mentions],  # noqa: SLF001
+        "posted": [(m.claim_id, m.features) for m in matcher._posted_mentions.values()],  # noqa: SLF001
         "wordings": {claim: set(value) for claim, value in matcher._claim_posted.items() if value},  # noqa: SLF001
         "details": {claim: list(value) for claim, value in matcher._claim_details.items() if value},  # noqa: SLF001
         "last_document": dict(matcher._claim_last_document),  # noqa: SLF001
+        "recency": dict(matcher._claim_recency),  # noqa: SLF001
     }
 
 
@@ -176,3 +180,92 @@ def test_posting_lists_stay_capped() -> None:
     for number in range(match.MAX_POSTING + 40):
         matcher.add(f"c{number}", f"Drones hit the Kalynivka depot number {number}", None, f"doc-{number}")
     assert all(len(postings) <= match.MAX_POSTING + 1 for postings in matcher._postings.values())  # noqa: SLF001
+
+
+def _distinct_claims(count: int) -> list[tuple[str, str, None, str]]:
+    # Each claim names its own place and number, so no two can match: a restatement finds only its own claim.
+    return [
+        (
+            f"c{number}",
+            f"Drones struck the Kalynivka{number} depot, killing {number + 100} soldiers",
+            None,
+            f"d{number}",
+        )
+        for number in range(count)
+    ]
+
+
+def _assert_consistent(matcher: ClaimMatcher) -> None:
+    held = set(matcher._claim_recency)  # noqa: SLF001
+    assert set(matcher._claim_last_document) == held  # noqa: SLF001
+    assert {m.claim_id for m in matcher._posted_mentions.values()} <= held  # noqa: SLF001
+    assert set(matcher._claim_details) <= held  # noqa: SLF001
+    positions = {position for postings in matcher._postings.values() for position in postings}  # noqa: SLF001
+    assert positions <= set(matcher._posted_mentions)  # noqa: SLF001
+
+
+def test_the_index_holds_at_most_max_claims_dropping_the_least_recently_mentioned() -> None:
+    matcher = ClaimMatcher(max_claims=10)
+    claims = _distinct_claims(30)
+    matcher.add(*claims[0])
+    for claim in claims[1:25]:
+        matcher.add(*claim)
+        matcher.add(*claims[0][:3], f"again-{claim[0]}")  # claim 0 is restated by every later document
+    for claim in claims[25:]:
+        matcher.add(*claim)
+    assert len(matcher._claim_recency) <= 10  # noqa: SLF001
+    assert matcher.evicted_claims == 30 - len(matcher._claim_recency)  # noqa: SLF001
+    _assert_consistent(matcher)
+    # Least recently mentioned, not first seen: the old claim still restated stays; claims seen once long ago left.
+    assert matcher.match(claims[0][1], None, "new-document") == "c0"
+    assert matcher.match(claims[29][1], None, "new-document") == "c29"
+    assert matcher.match(claims[3][1], None, "new-document") is None
+    assert len(matcher) == 30 + 24  # every mention still counts towards idf
+
+
+def test_nothing_is_evicted_while_a_checkpoint_is_held_and_rollback_stays_exact() -> None:
+    claims = _distinct_claims(12)
+    matcher = ClaimMatcher(max_claims=4)
+    fresh = ClaimMatcher(max_claims=4)
+    for claim in claims[:6]:
+        matcher.add(*claim)
+        fresh.add(*claim)
+    assert _state(matcher) == _state(fresh)
+    with_checkpoint = matcher.checkpoint()
+    for claim in claims[6:]:
+        matcher.add(*claim)
+    assert len(matcher._claim_recency) == 4 + 6  # noqa: SLF001
+    matcher.rollback(with_checkpoint)
+    matcher.release(with_checkpoint)
+    assert _state(matcher) == _state(fresh)
+    # A document's mentions are held together; the index shrinks back under the cap once it is released.
+    with matcher.rollback_on_error():
+        for claim in claims[6:]:
+            matcher.add(*claim)
+    assert len(matcher._claim_recency) <= 4  # noqa: SLF001
+    _assert_consistent(matcher)
+
+
+def test_ingest_memory_is_bounded_by_the_index_cap(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, benchmark_corpus: ModuleType
+) -> None:
+    monkeypatch.setattr(match, "MAX_INDEXED_CLAIMS", 15)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in benchmark_corpus.generate_corpus(40, seed=3):
+        (folder / name).write_text(text, encoding="utf-8")
+    ingester = Ingester(store)
+    report = IngestReport()
+    held: list[int] = []
+    for path in find_input_files([folder])[0]:
+        ingester.ingest_file(path, report)
+        held.append(len(ingester.matcher._claim_recency))  # noqa: SLF001
+    assert len(report.added) == 40 and not report.failed
+    assert max(held) <= 15 and ingester.matcher.evicted_claims > 0
+    _assert_consistent(ingester.matcher)
+    # Every passage is stored and belongs to a stored claim: evicting from the index drops nothing from the store.
+    assert (
+        store.conn.execute("SELECT COUNT(*) FROM mentions WHERE claim_id NOT IN (SELECT id FROM claims)").fetchone()[0]
+        == 0
+    )
+    assert store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 40

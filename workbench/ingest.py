@@ -322,15 +322,18 @@ def load_matcher(store: Store) -> ClaimMatcher:
     matcher = ClaimMatcher()
     rows = store.conn.execute(
         """
-        SELECT w.claim_id, w.claim_text, w.claimant, m.document_id, w.repeats
+        SELECT w.claim_id, w.claim_text, w.claimant, m.document_id, w.repeats,
+               MAX(w.last) OVER (PARTITION BY w.claim_id) AS claim_last
         FROM (SELECT claim_id, claim_text, claimant, COUNT(*) AS repeats, MIN(rowid) AS first, MAX(rowid) AS last
               FROM mentions GROUP BY claim_id, claim_text, claimant) w
         JOIN mentions m ON m.rowid = w.last
         ORDER BY w.first
         """
     )
-    for claim_id, text, claimant, document_id, repeats in rows:
-        matcher.add(claim_id, text, claimant, document_id, repeats)
+    # Each claim is as recent as its latest passage (rowids grow with ingest order), so a full index keeps the
+    # claims outlets mentioned last, as the run that stored them did.
+    for claim_id, text, claimant, document_id, repeats, claim_last in rows:
+        matcher.add(claim_id, text, claimant, document_id, repeats, last_seen=claim_last)
     return matcher
 
 

@@ -57,6 +57,12 @@ MAX_POSTING = 250
 # and later restatements still find it. Scoring takes each claim's best mention, so more repeats add little.
 MAX_POSTINGS_PER_CLAIM = 8
 CANDIDATE_SHARE_CUTOFF = 0.4
+# The index holds at most this many claims: past it, the claims mentioned least recently leave it (in batches, down to
+# INDEX_EVICTION_TARGET of the cap), so a run's memory is bounded whatever the corpus size. News is time-local: a
+# claim no outlet repeated in the last few thousand claims' worth of copy is rarely restated, and if it is, the
+# restatement is matched against the claims still held, usually starting a claim of its own (a split group).
+MAX_INDEXED_CLAIMS = 5000
+INDEX_EVICTION_TARGET = 0.9
 # Postings are consulted for at most this many of a query's rarest keys.
 MAX_BLOCKING_KEYS = 8
 # Predicate agreement above which differing names mean a substituted name, not a paraphrase.
@@ -454,6 +460,8 @@ class _Undo:
     repeats: int
     posted_keys: list[str] | None  # keys whose posting lists took the mention; None: the wording was not posted
     previous_document: str | None
+    previous_recency: int | None
+    previous_clock: int
     new_details: bool
 
 
@@ -462,9 +470,10 @@ class ClaimMatcher:
 
     Memory grows with the claims and their distinct wordings, not with the mentions: a mention is kept only while
     it is in a posting list (at most MAX_POSTINGS_PER_CLAIM wordings per key and claim); a verbatim repeat or a
-    wording past the cap adds only to counts. The same-document rule compares with the document of each claim's
-    latest mention, which is "has a mention from this document" when each document's mentions are added together,
-    as ingest, regroup and the evaluation do.
+    wording past the cap adds only to counts. At most `max_claims` claims are held: the least recently mentioned
+    leave first, so memory stays bounded on a corpus of any size (idf counts every mention seen). The same-document
+    rule compares with the document of each claim's latest mention, which is "has a mention from this document" when
+    each document's mentions are added together, as ingest, regroup and the evaluation do.
     """
 
     def __init__(
@@ -472,17 +481,28 @@ class ClaimMatcher:
         threshold: float = MATCH_THRESHOLD,
         same_document_threshold: float = SAME_DOCUMENT_THRESHOLD,
         max_candidates: int = MAX_CANDIDATES,
+        max_claims: int | None = None,
     ) -> None:
+        max_claims = MAX_INDEXED_CLAIMS if max_claims is None else max_claims
+        if max_claims < 1:
+            raise ValueError(f"max_claims must be at least 1, not {max_claims}")
         self.threshold = threshold
         self.same_document_threshold = same_document_threshold
         self.max_candidates = max_candidates
+        self.max_claims = max_claims
         # Every mention counts towards idf; only posted ones are kept, numbered in the order they came in (ranking
-        # ties are broken by that order, so dropping the unposted ones in between changes no ranking).
+        # ties are broken by that order, so dropping the unposted ones in between changes no ranking). Keyed by
+        # position, so evicting a claim's mentions leaves the others' positions as they were.
         self._mention_count = 0
-        self._posted_mentions: list[_Mention] = []
+        self._next_position = 0
+        self._posted_mentions: dict[int, _Mention] = {}
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._document_frequency: Counter[str] = Counter()
         self._claim_last_document: dict[str, str] = {}
+        # When each claim was last mentioned, on a clock counting mentions: the least recent leave a full index first.
+        self._clock = 0
+        self._claim_recency: dict[str, int] = {}
+        self.evicted_claims = 0
         # The distinct (numbers, weekdays, people) of each claim's mentions: a new mention joins a claim only if it
         # agrees with all of them, so "two drones on May 3" cannot join a group through "drones" that already
         # holds "drones on May 9". Most mentions have none of these, so the lists stay tiny.
@@ -503,10 +523,20 @@ class ClaimMatcher:
     def __len__(self) -> int:
         return self._mention_count
 
-    def add(self, claim_id: str, text: str, claimant: str | None, document_id: str, repeats: int = 1) -> None:
+    def add(
+        self,
+        claim_id: str,
+        text: str,
+        claimant: str | None,
+        document_id: str,
+        repeats: int = 1,
+        last_seen: int | None = None,
+    ) -> None:
         """Register one mention of `claim_id` (several mentions per claim are allowed).
 
         `repeats` > 1 registers that many verbatim mentions at once (loading a store: a repeat only counts).
+        `last_seen` (loading a store) is the position of the claim's latest mention, which decides when it leaves
+        a full index; by default the mention is the latest one.
         """
         self._check_usable()
         features = _features(text, claimant)
@@ -516,6 +546,10 @@ class ClaimMatcher:
         posted_keys = self._post(claim_id, features, document_id)
         previous_document = self._claim_last_document.get(claim_id)
         self._claim_last_document[claim_id] = document_id
+        previous_recency = self._claim_recency.get(claim_id)
+        previous_clock = self._clock
+        self._clock = self._clock + repeats if last_seen is None else max(self._clock, last_seen)
+        self._claim_recency[claim_id] = self._clock if last_seen is None else last_seen
         new_details = False
         if features.numbers or features.weekdays or features.people:
             details = self._claim_details[claim_id]
@@ -524,7 +558,20 @@ class ClaimMatcher:
                 new_details = True
         self._pending.pop(document_id, None)
         if self._checkpoints:
-            self._undo.append(_Undo(claim_id, features, repeats, posted_keys, previous_document, new_details))
+            self._undo.append(
+                _Undo(
+                    claim_id,
+                    features,
+                    repeats,
+                    posted_keys,
+                    previous_document,
+                    previous_recency,
+                    previous_clock,
+                    new_details,
+                )
+            )
+        elif len(self._claim_recency) > self.max_claims:
+            self._evict_least_recent()
 
     def _post(self, claim_id: str, features: _Features, document_id: str) -> list[str] | None:
         """Add a mention to the postings of its keys, at most MAX_POSTINGS_PER_CLAIM per key and claim.
@@ -548,7 +595,7 @@ class ClaimMatcher:
                 return None
             counts.update(keys)
         posted.add(features)
-        position = len(self._posted_mentions)
+        position = self._next_position
         appended: list[str] = []
         for key in keys:
             postings = all_postings[key]
@@ -556,8 +603,41 @@ class ClaimMatcher:
                 postings.append(position)
                 appended.append(key)
         if appended:
-            self._posted_mentions.append(_Mention(claim_id, document_id, features))
+            self._posted_mentions[position] = _Mention(claim_id, document_id, features)
+            self._next_position += 1
         return appended
+
+    def _evict_least_recent(self) -> None:
+        """Drop the least recently mentioned claims, down to INDEX_EVICTION_TARGET of the cap, in one pass.
+
+        Only between documents (no checkpoint held), so the undo journal never refers to an evicted claim. Their
+        mentions still count towards idf: the statistics describe the whole run, the index only what is recent.
+        """
+        keep = max(1, int(self.max_claims * INDEX_EVICTION_TARGET))
+        recency = self._claim_recency
+        # Insertion order is first-mention order, so ties in recency go to the claim first seen earlier.
+        leaving = set(sorted(recency, key=recency.__getitem__)[: len(recency) - keep])
+        touched_keys: set[str] = set()
+        for claim_id in leaving:
+            del recency[claim_id]
+            self._claim_last_document.pop(claim_id, None)
+            self._claim_details.pop(claim_id, None)
+            self._claim_key_postings.pop(claim_id, None)
+            for features in self._claim_posted.pop(claim_id, ()):
+                touched_keys.update(features.blocking_keys)
+        mentions = self._posted_mentions
+        for key in touched_keys:
+            postings = self._postings.get(key)
+            if postings is None:
+                continue
+            kept = [position for position in postings if mentions[position].claim_id not in leaving]
+            if kept:
+                self._postings[key] = kept
+            else:
+                del self._postings[key]
+        for position in [position for position, mention in mentions.items() if mention.claim_id in leaving]:
+            del mentions[position]
+        self.evicted_claims += len(leaving)
 
     def checkpoint(self) -> int:
         """A marker for `rollback`: the number of mentions held now. Held until `release` (changes are recorded)."""
@@ -576,6 +656,8 @@ class ClaimMatcher:
             self._checkpoints.remove(checkpoint)
         if not self._checkpoints:
             self._undo.clear()
+            if len(self._claim_recency) > self.max_claims and not self._unusable:
+                self._evict_least_recent()
 
     def rollback(self, checkpoint: int) -> None:
         """Forget every mention added after `checkpoint` (a failed ingest transaction must not leave ids behind).
@@ -609,11 +691,17 @@ class ClaimMatcher:
                 if not postings:
                     del self._postings[key]
             if undo.posted_keys:
-                self._posted_mentions.pop()
+                self._next_position -= 1
+                del self._posted_mentions[self._next_position]
         if undo.previous_document is None:
             del self._claim_last_document[claim_id]
         else:
             self._claim_last_document[claim_id] = undo.previous_document
+        self._clock = undo.previous_clock
+        if undo.previous_recency is None:
+            del self._claim_recency[claim_id]
+        else:
+            self._claim_recency[claim_id] = undo.previous_recency
         if undo.new_details:
             details = self._claim_details[claim_id]
             details.pop()
