@@ -11,8 +11,12 @@ in this order and in the same run:
 * ingest: `workbench.ingest.ingest_paths` on a fresh database (the real path: read, clean, split, extract, score,
   group, store, summaries, discrepancy and contradiction flags), in a child process. The child also times the
   main stages by wrapping them (a few microseconds a call), so the output says where the time goes.
-* CLI: `python -m workbench ingest DIR --db FRESH` in a child process; its peak RSS comes from `os.wait4`
-  (the child's own `ru_maxrss`, the same figure `getrusage(RUSAGE_CHILDREN)` gives for one child).
+  Extraction runs in the preparation worker process there (workbench/prepare.py), out of reach of the wrappers:
+  the output says how long the worker was busy and how long the ingest process waited for it.
+* CLI: `python -m workbench ingest DIR --db FRESH` in a child process. Its peak RSS counts every process of the
+  run: the CLI's own peak from `os.wait4` plus the peak (VmHWM, sampled from /proc) of each process it started
+  (the preparation worker, multiprocessing's resource tracker). `ru_maxrss` alone is a maximum over a process and
+  its children, not a sum, so it would hide the worker. The sum of peaks is an upper bound of the run's peak.
 
 Prints seconds, sentences per second, the ratio ingest / floor (target <= 5x), the largest / smallest size time
 ratio (linearity: 10x the articles should take at most ~10x the time) and peak RSS per size (target: bounded,
@@ -34,13 +38,16 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
-# Stages timed inside the ingest child: (module, attribute, label). Calls nest only where noted in the labels.
+# Stages timed inside the ingest child: (module or module:Class, attribute, label). Calls nest only where noted in
+# the labels. The first three run in the ingest process only for files it prepares itself (the worker does the rest).
 TIMED_STAGES = (
     ("workbench.ingest", "read_document", "read + decode + clean"),
     ("workbench.ingest", "split_sentences", "split"),
     ("workbench.ingest", "extract_claims", "extract + score"),
-    ("workbench.match.ClaimMatcher", "match", "group: match"),
-    ("workbench.match.ClaimMatcher", "add", "group: add"),
+    ("workbench.prepare:PreparationWorker", "take", "waiting for the worker"),
+    ("workbench.ingest:Ingester", "stored_already", "stored already? (hash)"),
+    ("workbench.match:ClaimMatcher", "match", "group: match"),
+    ("workbench.match:ClaimMatcher", "add", "group: add"),
     ("workbench.ingest", "load_matcher", "group: load index"),
     ("workbench.corrections", "apply_corrections", "corrections"),
     ("workbench.ingest", "refresh_claim_summaries", "summaries (recount)"),
@@ -123,19 +130,55 @@ def child_ingest(folder: Path, database_path: Path) -> None:
         return wrapper
 
     for target, attribute, label in TIMED_STAGES:
-        if target.endswith(".ClaimMatcher"):
-            owner = importlib.import_module(target.removesuffix(".ClaimMatcher")).ClaimMatcher
-        else:
-            owner = importlib.import_module(target)
-        if hasattr(owner, attribute):  # stages a given version of workbench does not have are skipped
+        module_name, _, class_name = target.partition(":")
+        try:
+            owner = importlib.import_module(module_name)
+        except ImportError:  # stages a given version of workbench does not have are skipped
+            continue
+        owner = getattr(owner, class_name, None) if class_name else owner
+        if owner is not None and hasattr(owner, attribute):
             setattr(owner, attribute, timed(getattr(owner, attribute), label))
 
     from workbench.ingest import ingest_paths
     from workbench.store import open_store
 
+    worker: dict = {}
+    try:
+        import workbench.prepare as prepare
+    except ImportError:
+        prepare = None
+    if prepare is not None:
+        pipelined = prepare.ingest_pipelined
+
+        def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - keeps the worker's goodbye figures
+            stats = pipelined(*args, **kwargs)
+            if stats is not None:
+                worker.update(
+                    documents=stats.documents, busy_seconds=stats.busy_seconds, peak_rss_mb=stats.peak_rss_kb / 1024
+                )
+            return stats
+
+        prepare.ingest_pipelined = recording
+
+    # Resident memory of the ingest process and its worker at every tenth of the files: bounded memory shows as a
+    # plateau once the fixed-size caches and the grouping index are full, whatever the corpus size.
+    progress = {"total": 0, "done": 0}
+    trajectory: list[tuple[int, float, float]] = []
+
+    def on_total(total: int) -> None:
+        progress["total"] = total
+
+    def on_file(_path: Path) -> None:
+        progress["done"] += 1
+        step = max(1, progress["total"] // 10)
+        if progress["done"] % step == 0 or progress["done"] == progress["total"]:
+            main_mb = _vm_kb(os.getpid(), "VmRSS:") / 1024
+            started_mb = sum(_vm_kb(pid, "VmRSS:") for pid in _children(os.getpid())) / 1024
+            trajectory.append((progress["done"], main_mb, started_mb))
+
     with open_store(database_path) as store:
         started = time.perf_counter()
-        report = ingest_paths(store, [folder])
+        report = ingest_paths(store, [folder], on_file=on_file, on_total=on_total)
         seconds = time.perf_counter() - started
         counts = {
             table: store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
@@ -150,20 +193,118 @@ def child_ingest(folder: Path, database_path: Path) -> None:
                 "counts": counts,
                 "largest_group": largest_group,
                 "stages": totals,
+                "worker": worker,
+                "rss_trajectory": trajectory,
             }
         )
     )
 
 
-def run_child(command: list[str], timeout: float) -> tuple[float, float, str | None]:
-    """(seconds, peak RSS MB, stdout or None on timeout) of one child process."""
+class DescendantPeaks:
+    """Peak RSS (VmHWM) of every process started under a root process, sampled from /proc while they live."""
+
+    RESCAN_S = 0.25  # new processes are looked for this often; the peaks of known ones are read at every sample
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.peaks_kb: dict[int, int] = {}
+        self.roles: dict[int, str] = {}
+        self._scanned = 0.0
+
+    def sample(self) -> None:
+        now = time.perf_counter()
+        if now - self._scanned >= self.RESCAN_S:
+            self._scanned = now
+            for pid in self._descendants():
+                self.roles.setdefault(pid, _role(pid))
+        for pid in self.roles:
+            hwm = _vm_hwm_kb(pid)
+            if hwm:
+                self.peaks_kb[pid] = max(hwm, self.peaks_kb.get(pid, 0))
+
+    def by_role_mb(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for pid, peak in self.peaks_kb.items():
+            totals[self.roles[pid]] = totals.get(self.roles[pid], 0.0) + peak / 1024
+        return totals
+
+    def _descendants(self) -> list[int]:
+        parents: dict[int, int] = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    with open(f"/proc/{entry.name}/stat", encoding="utf-8", errors="replace") as handle:
+                        stat = handle.read()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+        found, frontier = [], [self.root]
+        while frontier:
+            parent = frontier.pop()
+            children = [pid for pid, ppid in parents.items() if ppid == parent]
+            found.extend(children)
+            frontier.extend(children)
+        return found
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    return _vm_kb(pid, "VmHWM:")
+
+
+def _vm_kb(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.scandir(f"/proc/{pid}/task"):
+            with open(f"{task.path}/children", encoding="utf-8") as handle:
+                found.extend(int(child) for child in handle.read().split())
+    except OSError:
+        pass
+    return found
+
+
+def _role(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().decode(errors="replace")
+    except OSError:
+        return "other"
+    if "resource_tracker" in command:
+        return "resource tracker"
+    if "spawn_main" in command or "forkserver" in command:
+        return "worker"
+    return "other"
+
+
+def run_child(command: list[str], timeout: float) -> tuple[float, float, dict[str, float], str | None]:
+    """(seconds, peak RSS MB of the child and what it started, the parts, stdout or None on timeout) of a child.
+
+    The total is the child's own peak (`ru_maxrss` from wait4, which is at least that) plus the sampled peak of
+    each process it started: a sum of peaks, so an upper bound of the memory the run held at any one time.
+    """
     # Output goes to files, not pipes: the CLI names every file it ingested, more than a pipe buffer holds.
     with tempfile.TemporaryFile() as stdout_file, tempfile.TemporaryFile() as stderr_file:
         started = time.perf_counter()
         process = subprocess.Popen(
             command, cwd=REPO_ROOT, stdout=stdout_file, stderr=stderr_file, start_new_session=True
         )
+        descendants = DescendantPeaks(process.pid)
         deadline = started + timeout
+
+        def total(usage: os.struct_rusage) -> tuple[float, dict[str, float]]:
+            parts = {"main": usage.ru_maxrss / 1024, **descendants.by_role_mb()}
+            return sum(parts.values()), parts
+
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
@@ -171,7 +312,8 @@ def run_child(command: list[str], timeout: float) -> tuple[float, float, str | N
             if time.perf_counter() > deadline:
                 os.killpg(process.pid, signal.SIGKILL)
                 _, status, usage = os.wait4(process.pid, 0)
-                return time.perf_counter() - started, usage.ru_maxrss / 1024, None
+                return time.perf_counter() - started, *total(usage), None
+            descendants.sample()
             time.sleep(0.05)
         seconds = time.perf_counter() - started
         stdout_file.seek(0)
@@ -181,7 +323,7 @@ def run_child(command: list[str], timeout: float) -> tuple[float, float, str | N
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, stdout
+    return seconds, *total(usage), stdout
 
 
 def stored_documents(database_path: Path) -> int:
@@ -207,20 +349,30 @@ def measure(size: int, seed: int, workdir: Path, timeout: float, run_cli: bool) 
 
     ingest_db = fresh_database(workdir / f"bench-ingest-{size}.db")
     command = [sys.executable, __file__, "--child", str(folder), str(ingest_db)]
-    seconds, ingest_rss, stdout = run_child(command, timeout)
+    seconds, ingest_rss, ingest_rss_parts, stdout = run_child(command, timeout)
     result: dict = {"size": size, "sentences": sentences, "floor_seconds": floor_seconds}
+    result.update(ingest_rss=ingest_rss, ingest_rss_parts=ingest_rss_parts)
     if stdout is None:
-        result.update(ingest_seconds=None, ingest_rss=ingest_rss, stopped_after=seconds)
+        result.update(ingest_seconds=None, stopped_after=seconds)
         result["documents_done"] = stored_documents(ingest_db)
     else:
         child = json.loads(stdout.strip().splitlines()[-1])
-        result.update(ingest_seconds=child["seconds"], ingest_rss=ingest_rss, child=child)
+        result.update(ingest_seconds=child["seconds"], child=child)
     if run_cli and stdout is not None:
         cli_db = fresh_database(workdir / f"bench-ingest-cli-{size}.db")
         command = [sys.executable, "-m", "workbench", "ingest", str(folder), "--db", str(cli_db)]
-        cli_seconds, cli_rss, cli_out = run_child(command, timeout)
-        result.update(cli_seconds=cli_seconds if cli_out is not None else None, cli_rss=cli_rss)
+        cli_seconds, cli_rss, cli_rss_parts, cli_out = run_child(command, timeout)
+        result.update(
+            cli_seconds=cli_seconds if cli_out is not None else None, cli_rss=cli_rss, cli_rss_parts=cli_rss_parts
+        )
     return result
+
+
+def describe_rss(parts: dict[str, float]) -> str:
+    """'92 MB' for one process; 'main 80 + worker 70 + resource tracker 12 MB' when the run started others."""
+    if len(parts) == 1:
+        return f"{sum(parts.values()):.0f} MB"
+    return " + ".join(f"{role} {megabytes:.0f}" for role, megabytes in parts.items()) + " MB (sum of peaks)"
 
 
 def report(results: list[dict]) -> None:
@@ -245,6 +397,8 @@ def report(results: list[dict]) -> None:
             else f"{'—':>7} {'—':>12}"
         )
         print(f"{result['size']:>8} {sentences:>9} | {floor:>7.2f} {sentences / floor:>12.0f} | {ingest} | {cli}{note}")
+    if any(len(result.get("cli_rss_parts", {})) > 1 for result in results):
+        print("(CLI peak RSS: the CLI process and every process it started, a sum of their peaks)")
     for result in results:
         child = result.get("child")
         if not child:
@@ -253,8 +407,11 @@ def report(results: list[dict]) -> None:
         print(
             f"\n{result['size']} articles: {counts['documents']} documents, {counts['sentences']} sentences, "
             f"{counts['claims']} claims from {counts['mentions']} passages (largest group {child['largest_group']}); "
-            f"ingest child peak RSS {result['ingest_rss']:.0f} MB"
+            f"ingest child peak RSS {describe_rss(result['ingest_rss_parts'])}"
         )
+        if result.get("cli_rss_parts"):
+            print(f"CLI peak RSS: {describe_rss(result['cli_rss_parts'])}")
+        print("Time of the ingest process by stage:")
         accounted = 0.0
         for label, seconds in sorted(child["stages"].items(), key=lambda item: -item[1]):
             if seconds >= 0.005:
@@ -263,6 +420,18 @@ def report(results: list[dict]) -> None:
                 accounted += seconds
         rest = child["seconds"] - accounted
         print(f"  {'storing + other':<26} {rest:8.2f} s  {100 * rest / child['seconds']:5.1f}%")
+        worker = child.get("worker")
+        if worker:
+            print(
+                f"  meanwhile in the preparation worker: read + clean + split + extract + score of "
+                f"{worker['documents']} documents, busy {worker['busy_seconds']:.2f} s "
+                f"({100 * worker['busy_seconds'] / child['seconds']:.0f}% of the run), peak RSS "
+                f"{worker['peak_rss_mb']:.0f} MB"
+            )
+        trajectory = child.get("rss_trajectory")
+        if trajectory:
+            print("  RSS as the run went on (files done: ingest process + the processes it started, MB):")
+            print("    " + ", ".join(f"{done}: {main:.0f}+{started:.0f}" for done, main, started in trajectory))
     finished = [result for result in results if result["ingest_seconds"] is not None]
     if len(finished) >= 2:
         small, large = finished[0], finished[-1]

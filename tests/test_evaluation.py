@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -121,18 +122,8 @@ def test_two_mentions_of_one_claim_in_the_first_document_group() -> None:
     assert output[0][3] == output[1][3]
 
 
-def test_synthetic_truth_puts_each_claim_over_its_own_part_of_the_sentence() -> None:
-    import importlib.util
-    import sys
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus.py"
-    spec = importlib.util.spec_from_file_location("benchmark_corpus", path)
-    assert spec is not None and spec.loader is not None
-    corpus = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("benchmark_corpus", corpus)
-    spec.loader.exec_module(corpus)
-
-    articles, truth = corpus.generate_corpus_with_truth(40, seed=3)
+def test_synthetic_truth_puts_each_claim_over_its_own_part_of_the_sentence(benchmark_corpus: ModuleType) -> None:
+    articles, truth = benchmark_corpus.generate_corpus_with_truth(40, seed=3)
     texts = dict(articles)
     gold = json.loads(GOLD_PATH.read_text(encoding="utf-8"))
     quotes = {claim["id"]: [unicodedata.normalize("NFKC", q) for _, q in claim["mentions"]] for claim in gold["claims"]}

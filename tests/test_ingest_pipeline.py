@@ -1,0 +1,436 @@
+"""The preparation worker (workbench.prepare): same store as the sequential path, bounded, never left behind.
+
+Larger runs read, clean, split and extract in a worker process ahead of the grouping and storing in the ingest
+process. Whatever the worker does, the database must end up byte for byte as the one-process run leaves it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import logging
+import multiprocessing
+import os
+import pty
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import termios
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from processes import REPO_ROOT, child_env, kill_group, query_one, wait_until, workbench_command
+
+import workbench.ingest as ingest
+import workbench.prepare as prepare
+from workbench.ingest import IngestReport, ingest_paths
+from workbench.prepare import Outcome, PreparationWorker, WorkerStats
+from workbench.store import open_store
+
+ARTICLES = 60
+# The worker's hooks below run in the worker process, which inherits the environment: they find the log here.
+TIMELINE_ENV = "WORKBENCH_TEST_PIPELINE_TIMELINE"
+FAIL_MARKER = "Kalynivka extraction failure marker"
+
+
+@pytest.fixture(scope="module")
+def corpus_folder(tmp_path_factory: pytest.TempPathFactory, benchmark_corpus: ModuleType) -> Path:
+    """Generated articles, plus a binary file, an empty one and a verbatim duplicate under another name."""
+    folder = tmp_path_factory.mktemp("pipeline") / "articles"
+    folder.mkdir()
+    for name, text in benchmark_corpus.generate_corpus(ARTICLES, seed=5):
+        (folder / name).write_text(text, encoding="utf-8")
+    names = sorted(path.name for path in folder.iterdir())
+    (folder / "binary_0030.txt").write_bytes(bytes(range(256)) * 40)
+    (folder / "empty_0031.txt").write_bytes(b"")
+    shutil.copy(folder / names[3], folder / f"{Path(names[3]).stem}_copy.txt")
+    return folder
+
+
+def _table_contents(db_path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table in stored order; `*_at` timestamps (the clock, not the data) blanked."""
+    contents: dict[str, list[tuple]] = {}
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        for table in tables:
+            if table == "_sqlite_migrations":
+                continue
+            cursor = conn.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from sqlite_master
+            columns = [description[0] for description in cursor.description]
+            contents[table] = [
+                tuple(None if column.endswith("_at") else value for column, value in zip(columns, row, strict=True))
+                for row in cursor
+            ]
+    finally:
+        conn.close()
+    return contents
+
+
+def _ingest(db_path: Path, folder: Path, pipeline: bool, on_file: Callable[[Path], None] | None = None) -> IngestReport:
+    with open_store(db_path) as store:
+        return ingest_paths(store, [folder], pipeline=pipeline, on_file=on_file)
+
+
+def _report_fields(report: IngestReport) -> tuple:
+    return (report.added, report.skipped, report.failed, report.new_claims, report.joined_claims)
+
+
+def _documents(db_path: Path) -> int:
+    return int(query_one(db_path, "SELECT COUNT(*) FROM documents") or 0)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture
+def worker_used(monkeypatch: pytest.MonkeyPatch) -> list[PreparationWorker]:
+    """Records each worker started, and makes the run wait until it is ready (a slow machine would otherwise
+    prepare the whole small corpus in-process before the worker's Python is up, and the test prove nothing)."""
+    started: list[PreparationWorker] = []
+    original_enter, original_ready = PreparationWorker.__enter__, PreparationWorker.ready
+
+    def enter(self: PreparationWorker) -> PreparationWorker:
+        started.append(self)
+        return original_enter(self)
+
+    def ready(self: PreparationWorker) -> bool:
+        deadline = time.monotonic() + 30
+        while not original_ready(self) and self.failure is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return original_ready(self)
+
+    monkeypatch.setattr(PreparationWorker, "__enter__", enter)
+    monkeypatch.setattr(PreparationWorker, "ready", ready)
+    return started
+
+
+@pytest.fixture
+def worker_stats(monkeypatch: pytest.MonkeyPatch) -> list[WorkerStats | None]:
+    """The figures each pipelined run got back from its worker (None: it never said goodbye)."""
+    collected: list[WorkerStats | None] = []
+    original = prepare.ingest_pipelined
+
+    def recording(*args: object, **kwargs: object) -> WorkerStats | None:
+        stats = original(*args, **kwargs)  # type: ignore[arg-type]
+        collected.append(stats)
+        return stats
+
+    monkeypatch.setattr(prepare, "ingest_pipelined", recording)
+    return collected
+
+
+def _use_prepare_hook(monkeypatch: pytest.MonkeyPatch, hook: Callable[[Path, int], Outcome]) -> None:
+    monkeypatch.setattr(prepare, "ingest_pipelined", functools.partial(prepare.ingest_pipelined, prepare=hook))
+
+
+# -- hooks that run inside the worker process (module level: the worker imports them by name) ---------------------
+
+
+def _timeline_prepare(path: Path, max_bytes: int) -> Outcome:
+    with open(os.environ[TIMELINE_ENV], "a", encoding="utf-8") as log:
+        log.write(f"P {path.name}\n")
+    return prepare.prepare_document(path, max_bytes)
+
+
+def _failing_extract(text: str, sentences: list) -> list:
+    if FAIL_MARKER in text:
+        raise ValueError("extraction failed on purpose")
+    from workbench.extract import extract_claims
+
+    return extract_claims(text, sentences)
+
+
+def _prepare_with_failing_extraction(path: Path, max_bytes: int) -> Outcome:
+    prepare.extract_claims = _failing_extract  # in the worker process only
+    return prepare.prepare_document(path, max_bytes)
+
+
+def _prepare_unsendable_at_twentieth(path: Path, max_bytes: int) -> Outcome:
+    if path.name.endswith("00019.txt"):
+        return lambda: None  # type: ignore[return-value] - cannot be pickled: sending it fails in the worker
+    return prepare.prepare_document(path, max_bytes)
+
+
+# -- tests -----------------------------------------------------------------------------------------------------------
+
+
+def test_pipelined_run_stores_exactly_what_the_in_process_run_stores(
+    corpus_folder: Path, tmp_path: Path, worker_used: list[PreparationWorker], worker_stats: list
+) -> None:
+    sequential = _ingest(tmp_path / "sequential.db", corpus_folder, pipeline=False)
+    pipelined = _ingest(tmp_path / "pipelined.db", corpus_folder, pipeline=True)
+
+    assert len(worker_used) == 1 and worker_stats[0] is not None
+    assert worker_stats[0].documents >= ARTICLES  # everything but the first file went through the worker
+    assert _report_fields(pipelined) == _report_fields(sequential)
+    assert len(sequential.added) == ARTICLES and len(sequential.skipped) == 1
+    assert sorted(reason for _, reason in sequential.failed) == ["binary content (not a text file)", "empty file"]
+    assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")
+
+    # Again over the same folder: every file is known, so none is handed to the worker, and all are skipped.
+    again = _ingest(tmp_path / "pipelined.db", corpus_folder, pipeline=True)
+    assert again.added == [] and len(again.skipped) == ARTICLES + 1 and again.failed == sequential.failed
+    assert worker_stats[1] is not None and worker_stats[1].documents <= 2  # at most the binary and the empty file
+
+
+def test_the_threshold_picks_the_path(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_used: list[PreparationWorker]
+) -> None:
+    few = tmp_path / "few"
+    few.mkdir()
+    for path in sorted(corpus_folder.glob("synthetic_*.txt"))[:3]:
+        shutil.copy(path, few / path.name)
+    assert len(_ingest(tmp_path / "few.db", few, pipeline=None).added) == 3
+    assert worker_used == []  # three files: no process started
+    monkeypatch.setattr(ingest, "PIPELINE_MIN_FILES", 3)
+    _ingest(tmp_path / "few-again.db", few, pipeline=None)
+    assert len(worker_used) == 1
+
+
+def test_the_worker_never_gets_more_than_the_window_ahead(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_used: list[PreparationWorker]
+) -> None:
+    window = 4
+    timeline = tmp_path / "timeline.log"
+    timeline.touch()
+    monkeypatch.setenv(TIMELINE_ENV, str(timeline))
+    monkeypatch.setattr(ingest, "PIPELINE_WINDOW", window)
+    _use_prepare_hook(monkeypatch, _timeline_prepare)
+
+    def consumed(path: Path) -> None:
+        with open(timeline, "a", encoding="utf-8") as log:
+            log.write(f"C {path.name}\n")
+        time.sleep(0.02)  # a slow consumer: an unbounded worker would race ahead
+
+    files = [path.name for path in ingest.find_input_files([corpus_folder])[0]]
+    _ingest(tmp_path / "window.db", corpus_folder, pipeline=True, on_file=consumed)
+
+    # Both processes append to one file (O_APPEND: each line lands whole, in the order written): at the moment
+    # the worker starts file k, the ingest process must have finished all files before it but `window - 1`.
+    done = 0
+    leads = []
+    for line in timeline.read_text(encoding="utf-8").splitlines():
+        kind, name = line.split(" ", 1)
+        if kind == "C":
+            assert name == files[done]
+            done += 1
+        else:
+            leads.append(files.index(name) - done)
+    assert done == len(files)
+    # The window counts the file being stored: the worker is ahead by as much as the rest of it, never further.
+    assert leads and max(leads) == window - 1, leads
+
+
+def test_an_extraction_error_ends_the_run_as_it_does_in_one_process(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_used: list[PreparationWorker]
+) -> None:
+    folder = tmp_path / "articles"
+    shutil.copytree(corpus_folder, folder)
+    victim = folder / "synthetic_5_00040.txt"
+    victim.write_text(victim.read_text(encoding="utf-8") + f"\nOfficials said the {FAIL_MARKER} was real.\n")
+    monkeypatch.setattr(ingest, "extract_claims", _failing_extract)
+    _use_prepare_hook(monkeypatch, _prepare_with_failing_extraction)
+
+    for pipeline in (False, True):
+        with pytest.raises(ValueError, match="extraction failed on purpose"):
+            _ingest(tmp_path / f"failing-{pipeline}.db", folder, pipeline=pipeline)
+    assert len(worker_used) == 1 and _gone(worker_used[0].pid or 0)
+    assert _documents(tmp_path / "failing-True.db") == 40  # synthetic_5_00000 to 00039
+    assert _table_contents(tmp_path / "failing-True.db") == _table_contents(tmp_path / "failing-False.db")
+
+
+def test_no_worker_is_left_after_a_normal_run_or_an_error(
+    corpus_folder: Path, tmp_path: Path, worker_used: list[PreparationWorker]
+) -> None:
+    _ingest(tmp_path / "normal.db", corpus_folder, pipeline=True)
+    pid = worker_used[0].pid
+    assert pid is not None and _gone(pid)
+    assert multiprocessing.active_children() == []
+
+    def fail_on_tenth(path: Path) -> None:
+        if path.name.endswith("00009.txt"):
+            raise RuntimeError("progress display broke")
+
+    with pytest.raises(RuntimeError, match="progress display broke"):
+        _ingest(tmp_path / "error.db", corpus_folder, pipeline=True, on_file=fail_on_tenth)
+    pid = worker_used[1].pid
+    assert pid is not None and _gone(pid)
+    assert multiprocessing.active_children() == []
+    assert _documents(tmp_path / "error.db") == 10
+
+
+def test_ctrl_c_in_the_loop_stops_the_worker_and_keeps_what_was_committed(
+    corpus_folder: Path, tmp_path: Path, worker_used: list[PreparationWorker]
+) -> None:
+    def interrupt_at_25th(path: Path) -> None:
+        if path.name.endswith("00024.txt"):
+            raise KeyboardInterrupt
+
+    for pipeline in (False, True):
+        with pytest.raises(KeyboardInterrupt):
+            _ingest(
+                tmp_path / f"interrupted-{pipeline}.db", corpus_folder, pipeline=pipeline, on_file=interrupt_at_25th
+            )
+    pid = worker_used[0].pid
+    assert pid is not None and _gone(pid)
+    assert multiprocessing.active_children() == []
+    assert _documents(tmp_path / "interrupted-True.db") == 25
+    interrupted = _table_contents(tmp_path / "interrupted-True.db")
+    assert interrupted == _table_contents(tmp_path / "interrupted-False.db")
+
+    # The next run resumes: the committed files are skipped, the rest added, as in one process.
+    resumed = _ingest(tmp_path / "interrupted-True.db", corpus_folder, pipeline=True)
+    assert len(resumed.skipped) == 25 + 1 and len(resumed.added) == ARTICLES - 25
+
+
+def test_a_worker_that_dies_leaves_the_rest_to_the_ingest_process(
+    corpus_folder: Path,
+    tmp_path: Path,
+    worker_used: list[PreparationWorker],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def kill_worker_at_tenth(path: Path) -> None:
+        if path.name.endswith("00009.txt"):
+            os.kill(worker_used[0].pid or 0, signal.SIGKILL)
+
+    with caplog.at_level(logging.WARNING, logger="workbench.prepare"):
+        pipelined = _ingest(tmp_path / "killed.db", corpus_folder, pipeline=True, on_file=kill_worker_at_tenth)
+    assert [record.getMessage() for record in caplog.records] == [
+        "the document preparation worker stopped (killed by SIGKILL); the remaining files are prepared in this process"
+    ]
+    sequential = _ingest(tmp_path / "sequential.db", corpus_folder, pipeline=False)
+    assert _report_fields(pipelined) == _report_fields(sequential)
+    assert _table_contents(tmp_path / "killed.db") == _table_contents(tmp_path / "sequential.db")
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_fails_says_why_and_the_ingest_process_finishes_the_run(
+    corpus_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    worker_used: list[PreparationWorker],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _use_prepare_hook(monkeypatch, _prepare_unsendable_at_twentieth)
+    with caplog.at_level(logging.WARNING, logger="workbench.prepare"):
+        pipelined = _ingest(tmp_path / "failed.db", corpus_folder, pipeline=True)
+    [warning] = [record.getMessage() for record in caplog.records]
+    assert "worker stopped (AttributeError: Can't pickle local object" in warning, warning
+    assert warning.endswith("the remaining files are prepared in this process")
+    sequential = _ingest(tmp_path / "sequential.db", corpus_folder, pipeline=False)
+    assert _report_fields(pipelined) == _report_fields(sequential)
+    assert _table_contents(tmp_path / "failed.db") == _table_contents(tmp_path / "sequential.db")
+    assert _gone(worker_used[0].pid or 0) and multiprocessing.active_children() == []
+
+
+def test_a_run_from_a_thread_uses_the_worker_too(
+    corpus_folder: Path, tmp_path: Path, worker_used: list[PreparationWorker]
+) -> None:
+    # The UI runs long jobs in thread workers; signal handlers cannot be touched there, and fork would be unsafe.
+    reports: list[IngestReport] = []
+    thread = threading.Thread(target=lambda: reports.append(_ingest(tmp_path / "thread.db", corpus_folder, True)))
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive() and len(reports[0].added) == ARTICLES
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert len(worker_used) == 1 and _gone(worker_used[0].pid or 0)
+    assert multiprocessing.active_children() == []
+
+
+# -- a real ctrl+c, typed in a terminal ------------------------------------------------------------------------------
+
+
+def _process_group_members(group: int) -> list[int]:
+    """Live (not zombie) processes of a process group, from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if fields[0] != "Z" and int(fields[2]) == group:
+            members.append(int(entry.name))
+    return members
+
+
+@contextlib.contextmanager
+def _in_terminal(args: list[str]) -> Iterator[tuple[subprocess.Popen[bytes], Callable[[], str], int]]:
+    """Run `args` as the foreground job of a new pseudo-terminal, so typing ctrl+c signals its whole group."""
+    master, slave = pty.openpty()
+    output = bytearray()
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            while chunk := os.read(master, 65536):
+                output.extend(chunk)
+
+    process = subprocess.Popen(
+        args,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=REPO_ROOT,
+        env=child_env(TERM="xterm", COLUMNS="120", LINES="40"),
+        start_new_session=True,
+        # The new session takes the terminal as its controlling one, which is what makes ctrl+c a signal.
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(slave)
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        yield process, lambda: output.decode("utf-8", errors="replace"), master
+    finally:
+        kill_group(process)
+        os.close(master)
+        reader.join(timeout=5)
+
+
+@pytest.mark.slow
+def test_ctrl_c_typed_in_a_terminal_ends_a_pipelined_ingest_cleanly(corpus_folder: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    shutil.copytree(corpus_folder, folder)
+    for path in sorted(folder.glob("synthetic_5_000[0-2]?.txt")):  # more files: the run is still going at the ctrl+c
+        shutil.copy(path, folder / f"again_{path.name}")
+        with open(folder / f"again_{path.name}", "a", encoding="utf-8") as extra:
+            extra.write("\nA later edition of the report.\n")
+    db_path = tmp_path / "typed.db"
+    with _in_terminal(workbench_command("ingest", str(folder), "--db", str(db_path))) as (process, output, master):
+        wait_until(
+            lambda: process.poll() is not None or _documents(db_path) >= 15,
+            timeout=90,
+            interval=0.01,
+            what="15 documents committed",
+        )
+        assert len(_process_group_members(process.pid)) >= 2, "no worker process: the test proves nothing"
+        os.write(master, b"\x03")  # the terminal turns it into SIGINT for every process of the foreground group
+        process.wait(timeout=30)
+        wait_until(lambda: not _process_group_members(process.pid), timeout=15, what="every process of the run gone")
+        text = output()
+    assert process.returncode == 130, text
+    assert "Traceback" not in text, text
+    assert re.search(r"\b(Aborted|Interrupted)\.", text), text
+    committed = _documents(db_path)
+    assert 15 <= committed < ARTICLES + 30 + 1, "the ingest finished before the interrupt; the test proved nothing"
+
+    resumed = _ingest(db_path, folder, pipeline=True)
+    assert len(resumed.added) == ARTICLES + 30 - committed
+    reference = tmp_path / "reference.db"
+    _ingest(reference, folder, pipeline=False)
+    assert _documents(db_path) == _documents(reference) == ARTICLES + 30

@@ -1,0 +1,430 @@
+"""Preparing documents (read, decode, clean, split, extract) in one worker process, ahead of ingest.
+
+Preparation is a pure function of a file's bytes (and the size limit): it never reads or writes the store. So a
+worker can prepare the next files while the ingest process groups and stores the current one, which stays strictly
+in file order and decides everything that depends on the store (known by hash, claim ids, grouping). The results
+are the ones the sequential path produces: the worker runs the very functions it would, and whenever it cannot
+(an unexpected error, the worker gone), the ingest process prepares that file itself, which reproduces the
+sequential behaviour, error included.
+
+The worker is started with "spawn" (never fork: ingest may run in a thread of the Textual app, and forking a
+threaded process can deadlock the child), ignores ctrl+c (the ingest process alone decides what an interrupt
+means), and is ended on every way out of the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields
+from multiprocessing.connection import Connection, wait
+from operator import attrgetter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.extract import extract_claims, split_sentences
+from workbench.ingest import DecodedDocument, FileProblem, read_document
+from workbench.models import ExtractedClaim, SentenceSpan
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+    from workbench.ingest import Ingester, IngestReport
+
+logger = logging.getLogger(__name__)
+
+# Requests waiting in the pipe to the worker are kept under one pipe page (the smallest pipe buffer Linux gives):
+# the ingest process then never blocks sending a request while the worker blocks sending it a large result.
+REQUEST_BYTES_IN_FLIGHT = 3500
+# How long a run that ended normally waits for the worker's goodbye (its figures) before simply stopping it.
+GOODBYE_TIMEOUT_S = 5.0
+# How long a terminated worker is given to go before it is killed.
+STOP_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDocument:
+    """A file read, cleaned, split and with its claims extracted: everything ingest needs besides the store."""
+
+    document: DecodedDocument
+    sentences: list[SentenceSpan]
+    extracted: list[ExtractedClaim]
+
+    def __reduce__(self) -> tuple[Callable[..., PreparedDocument], tuple]:
+        # Sent as plain tuples: unpickling frozen slotted dataclasses one by one (through __setstate__) took the
+        # ingest process twice as long as rebuilding them from tuples, for ~40 objects a document.
+        return _rebuild_prepared, (
+            _document_values(self.document),
+            [_span_values(span) for span in self.sentences],
+            [_claim_values(claim) for claim in self.extracted],
+        )
+
+
+def _values_getter(cls: type) -> Callable[[object], tuple]:
+    """The init arguments of a dataclass instance, in order, as one tuple (positional fields only)."""
+    names = [item.name for item in fields(cls)]
+    if len(names) == 1:
+        return lambda value: (getattr(value, names[0]),)
+    return attrgetter(*names)
+
+
+_document_values = _values_getter(DecodedDocument)
+_span_values = _values_getter(SentenceSpan)
+_claim_values = _values_getter(ExtractedClaim)
+
+
+def _rebuild_prepared(document: tuple, sentences: list[tuple], extracted: list[tuple]) -> PreparedDocument:
+    return PreparedDocument(
+        DecodedDocument(*document),
+        [SentenceSpan(*values) for values in sentences],
+        [ExtractedClaim(*values) for values in extracted],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableFile:
+    """A file that cannot be ingested: `reason` is the FileProblem message the report lists."""
+
+    reason: str
+
+
+# None: the worker could not prepare the file (an unexpected error); the ingest process prepares it itself.
+Outcome = PreparedDocument | UnreadableFile | None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerStats:
+    """What the worker reports when asked to stop: its own peak RSS is not in the ingest process's figure."""
+
+    documents: int
+    busy_seconds: float
+    peak_rss_kb: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    reason: str
+
+
+def prepare_document(path: Path, max_bytes: int) -> Outcome:
+    """What `Ingester.ingest_file` computes before it looks at the store, as a message for the ingest process."""
+    try:
+        document = read_document(path, max_bytes)
+    except FileProblem as problem:
+        return UnreadableFile(str(problem))
+    except Exception:  # noqa: BLE001 - reproduced in the ingest process, where it ends the run as it always did
+        return None
+    try:
+        sentences = split_sentences(document.text)
+        extracted = extract_claims(document.text, sentences)
+    except Exception:  # noqa: BLE001 - as above; a file the run then skips as known never raises it at all
+        return None
+    return PreparedDocument(document, sentences, extracted)
+
+
+def _peak_rss_kb() -> int:
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return 0
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outcome]) -> None:
+    """The worker: answer each requested path with its outcome, in request order, until told to stop."""
+    # Inherited as ignored already (see PreparationWorker._start); set again for a start from a non-main thread.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    documents = 0
+    busy = 0.0
+    try:
+        from workbench.extract.checkworthiness import default_model
+
+        default_model()  # loaded before saying ready, so the first document is not held up by it
+        conn.send(_Ready())
+        while (request := conn.recv()) is not None:
+            started = time.perf_counter()
+            outcome = prepare(Path(request), max_bytes)
+            busy += time.perf_counter() - started
+            documents += 1
+            conn.send(outcome)
+        conn.send(WorkerStats(documents, busy, _peak_rss_kb()))
+    except (EOFError, OSError):
+        return  # the ingest process has gone (finished, interrupted or killed): nobody to answer
+    except Exception as error:  # noqa: BLE001 - a traceback here would garble the terminal; the run goes on without us
+        with contextlib.suppress(Exception):
+            conn.send(_Failed(f"{type(error).__name__}: {error}"))
+        raise SystemExit(1) from None
+
+
+@contextlib.contextmanager
+def _sigint_ignored_by_children() -> Iterator[None]:
+    """Let a child started inside inherit SIGINT as ignored (an ignored signal stays ignored across exec).
+
+    The child must never see ctrl+c, not even while its Python starts (a KeyboardInterrupt there would print a
+    traceback). SIGINT is also blocked meanwhile, so a ctrl+c in this short window stays pending for this process
+    and arrives once the handler is back, instead of being discarded as ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread; _serve ignores SIGINT as its first step
+        return
+    blocked = hasattr(signal, "pthread_sigmask")
+    if blocked:
+        previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+
+
+class PreparationWorker:
+    """One worker process preparing requested files in order; a context manager that always ends it.
+
+    The ingest process submits paths (at most `window` unanswered) and takes the outcomes back in the same order.
+    If the worker dies, `take` answers None for everything still owed (prepare it here) and nothing more is
+    submitted: the run finishes in one process, with a warning.
+    """
+
+    def __init__(
+        self,
+        max_bytes: int,
+        window: int,
+        prepare: Callable[[Path, int], Outcome] = prepare_document,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.window = max(1, window)
+        self.prepare = prepare
+        self.stats: WorkerStats | None = None  # set when the worker said goodbye at the end of a normal run
+        self.failure: str | None = None  # why the worker stopped early, if it did
+        self.pid: int | None = None  # the worker's, kept after it ended
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._ready = False
+        self._request_sizes: deque[int] = deque()  # one per submitted path whose outcome was not taken yet
+
+    def __enter__(self) -> PreparationWorker:
+        try:
+            self._start()
+        except BaseException:
+            self.close(graceful=False)
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        self.close(graceful=exc_type is None)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._request_sizes)
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        parent_end, child_end = context.Pipe(duplex=True)
+        self._conn = parent_end
+        process = context.Process(
+            target=_serve,
+            args=(child_end, self.max_bytes, self.prepare),
+            name="workbench-prepare",
+            daemon=True,  # a safety net: multiprocessing's exit handler terminates daemonic children
+        )
+        try:
+            with _sigint_ignored_by_children():
+                process.start()
+                # Before the handler is back: a ctrl+c held up meanwhile must find the worker known, to stop it.
+                self._process = process
+                self.pid = process.pid
+        except OSError as error:  # cannot start a process (limits, no executable): the run goes on in one process
+            self._give_up(f"could not start: {error}")
+        finally:
+            # Only the worker holds its end now, so its death reads as end-of-file here.
+            child_end.close()
+
+    def ready(self) -> bool:
+        """Whether the worker has started and takes requests (never blocks)."""
+        if self.failure is not None or self._conn is None:
+            return False
+        if self._ready:
+            return True
+        try:
+            if self._conn.poll():
+                message = self._conn.recv()
+                if isinstance(message, _Ready):
+                    self._ready = True
+                else:
+                    self._give_up(message.reason if isinstance(message, _Failed) else f"unexpected {message!r}")
+        except (EOFError, OSError):
+            self._give_up(self._exit_description())
+        return self._ready and self.failure is None
+
+    def can_submit(self, path: Path) -> bool:
+        if not self.ready() or len(self._request_sizes) >= self.window:
+            return False
+        if not self._request_sizes:
+            return True  # the pipe is empty: any request fits, however long the path
+        return sum(self._request_sizes) + _request_size(path) <= REQUEST_BYTES_IN_FLIGHT
+
+    def submit(self, path: Path) -> bool:
+        """Ask for `path` to be prepared; False if the worker is gone (prepare it here, then)."""
+        if self.failure is not None or self._conn is None:
+            return False
+        try:
+            self._conn.send(str(path))  # a str pickles in a constant few bytes more than its text; a Path per part
+        except OSError:
+            self._give_up(self._exit_description())
+            return False
+        self._request_sizes.append(_request_size(path))
+        return True
+
+    def take(self) -> Outcome:
+        """The outcome of the oldest submitted path, waiting for it; None if the worker died before sending it."""
+        if not self._request_sizes:
+            raise RuntimeError("take() without a submitted path")
+        self._request_sizes.popleft()
+        if self.failure is not None:
+            return None
+        message = self._receive()
+        if message is None or isinstance(message, PreparedDocument | UnreadableFile):
+            return message
+        if isinstance(message, _Failed):
+            self._give_up(message.reason)
+        elif self.failure is None:
+            self._give_up(f"sent {type(message).__name__} instead of a document")
+        return None
+
+    def _receive(self) -> object:
+        assert self._conn is not None and self._process is not None
+        conn, sentinel = self._conn, self._process.sentinel
+        try:
+            # Waiting on the sentinel too: a worker killed outright must end the wait even if a process forked
+            # meanwhile by another thread still holds a copy of the worker's end of the pipe.
+            while not conn.poll():
+                if sentinel in wait([conn, sentinel]) and not conn.poll():
+                    raise EOFError
+            return conn.recv()
+        except (EOFError, OSError):
+            self._give_up(self._exit_description())
+            return _Failed("gone")
+
+    def _exit_description(self) -> str:
+        process = self._process
+        if process is None:
+            return "not started"
+        process.join(timeout=1.0)
+        code = process.exitcode
+        if code is None:
+            return "its connection broke"
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit code {code}"
+
+    def _give_up(self, reason: str) -> None:
+        if self.failure is None:
+            self.failure = reason
+            logger.warning(
+                "the document preparation worker stopped (%s); the remaining files are prepared in this process",
+                reason,
+            )
+
+    def close(self, graceful: bool = True) -> None:
+        """End the worker: after a normal run it says goodbye with its figures; otherwise it is stopped at once."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is None:
+            return
+        try:
+            if graceful and process is not None and self._ready and self.failure is None:
+                # Then stopped like any other way out: it holds nothing to save, and its Python winding down
+                # (tens of milliseconds) is not worth waiting for.
+                self._say_goodbye(conn)
+        finally:
+            try:
+                if process is not None:
+                    _stop(process)
+            finally:
+                conn.close()
+
+    def _say_goodbye(self, conn: Connection) -> None:
+        try:
+            conn.send(None)
+            # Outcomes still owed (the run ended without taking them) come first; only the goodbye is kept.
+            deadline = time.monotonic() + GOODBYE_TIMEOUT_S
+            while conn.poll(max(0.0, deadline - time.monotonic())):
+                message = conn.recv()
+                if isinstance(message, WorkerStats):
+                    self.stats = message
+                    return
+        except (EOFError, OSError):
+            return
+
+
+def _stop(process: BaseProcess) -> None:
+    """Terminate (if still running) and reap the worker; SIGKILL if SIGTERM is not enough."""
+    if process.exitcode is None:
+        process.terminate()
+        process.join(timeout=STOP_TIMEOUT_S)
+        if process.exitcode is None:
+            process.kill()
+            process.join()
+    process.close()
+
+
+def _request_size(path: Path) -> int:
+    """At least the bytes `submit` puts in the pipe for `path`: its text, pickle's framing, the length header."""
+    return len(str(path).encode("utf-8", "surrogatepass")) + 32
+
+
+def ingest_pipelined(
+    ingester: Ingester,
+    files: Sequence[Path],
+    report: IngestReport,
+    on_file: Callable[[Path], None] | None,
+    window: int,
+    prepare: Callable[[Path, int], Outcome] = prepare_document,
+) -> WorkerStats | None:
+    """Ingest `files` in order like the sequential loop does, with their preparation done ahead in a worker.
+
+    At most `window` files are in hand at once: the one being stored and the ones looked at ahead of it. A file
+    already stored (by the hash of its bytes, checked before it is handed over) is not sent: the sequential path
+    never extracts it, and a re-run over a finished folder would otherwise wait for the worker to extract every
+    file only to skip it. Until the worker is ready (its Python starting takes a few tenths of a second), files
+    are prepared here: the start-up costs the ingest process a few milliseconds, not a wait.
+    """
+    with PreparationWorker(ingester.max_bytes, window, prepare) as worker:
+        # (index, handed to the worker) of each file looked at before its turn, in file order
+        ahead: deque[tuple[int, bool]] = deque()
+        next_ahead = 0
+        for index, path in enumerate(files):
+            if worker.ready():
+                # Not the file whose turn it is: prepared here, it keeps this process busy while the worker starts
+                # on the next ones (only ever the case when nothing is ahead, right after the worker got ready).
+                next_ahead = max(next_ahead, index + 1)
+                while (
+                    next_ahead < len(files)
+                    and next_ahead - index < worker.window
+                    and worker.can_submit(files[next_ahead])
+                ):
+                    candidate = files[next_ahead]
+                    handed = not ingester.stored_already(candidate) and worker.submit(candidate)
+                    ahead.append((next_ahead, handed))
+                    next_ahead += 1
+            handed = bool(ahead) and ahead[0][0] == index and ahead.popleft()[1]
+            ingester.ingest_prepared(path, worker.take() if handed else None, report)
+            if on_file:
+                on_file(path)
+    return worker.stats
