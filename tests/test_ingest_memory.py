@@ -213,14 +213,34 @@ def test_the_index_holds_at_most_max_claims_dropping_the_least_recently_mentione
         matcher.add(*claims[0][:3], f"again-{claim[0]}")  # claim 0 is restated by every later document
     for claim in claims[25:]:
         matcher.add(*claim)
-    assert len(matcher._claim_recency) <= 10  # noqa: SLF001
-    assert matcher.evicted_claims == 30 - len(matcher._claim_recency)  # noqa: SLF001
-    _assert_consistent(matcher)
     # Least recently mentioned, not first seen: the old claim still restated stays; claims seen once long ago left.
     assert matcher.match(claims[0][1], None, "new-document") == "c0"
     assert matcher.match(claims[29][1], None, "new-document") == "c29"
     assert matcher.match(claims[3][1], None, "new-document") is None
+    assert len(matcher._claim_recency) <= 10  # noqa: SLF001
+    assert matcher.evicted_claims == 30 - len(matcher._claim_recency)  # noqa: SLF001
+    _assert_consistent(matcher)
     assert len(matcher) == 30 + 24  # every mention still counts towards idf
+
+
+def test_eviction_waits_for_a_document_boundary_so_regroup_and_ingest_agree() -> None:
+    # Ingest holds a checkpoint per document (evicting when it is released); regroup holds none (evicting when the
+    # next document starts). Both must hold the same index whenever a document is matched.
+    documents = [[claim[:3] for claim in _distinct_claims(12)[start : start + 4]] for start in (0, 4, 8)]
+    like_regroup = ClaimMatcher(max_claims=3)
+    like_ingest = ClaimMatcher(max_claims=3)
+    for number, mentions in enumerate(documents):
+        document = f"doc-{number}"
+        assert like_regroup.match(mentions[0][1], None, document) == like_ingest.match(mentions[0][1], None, document)
+        assert _state(like_regroup) == _state(like_ingest)
+        for mention in mentions:
+            like_regroup.add(*mention, document)
+        with like_ingest.rollback_on_error():
+            for mention in mentions:
+                like_ingest.add(*mention, document)
+        # Nothing leaves in the middle of a document: all four of its claims are held at its end.
+        assert {f"c{4 * number + offset}" for offset in range(4)} <= set(like_regroup._claim_recency)  # noqa: SLF001
+    assert len(like_ingest._claim_recency) <= 3 and like_ingest.evicted_claims == like_regroup.evicted_claims + 4  # noqa: SLF001
 
 
 def test_nothing_is_evicted_while_a_checkpoint_is_held_and_rollback_stays_exact() -> None:
@@ -269,3 +289,10 @@ def test_ingest_memory_is_bounded_by_the_index_cap(
         == 0
     )
     assert store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 40
+    # Regroup evicts at the same document boundaries as ingest did, so with the same cap it finds the same groups.
+    from workbench.corrections import regroup
+
+    grouping = store.conn.execute("SELECT id, claim_id FROM mentions ORDER BY id").fetchall()
+    report = regroup(store)
+    assert report.new_claims == [] and report.retired_claims == [] and report.moved_mentions == 0
+    assert store.conn.execute("SELECT id, claim_id FROM mentions ORDER BY id").fetchall() == grouping

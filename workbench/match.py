@@ -503,6 +503,7 @@ class ClaimMatcher:
         self._clock = 0
         self._claim_recency: dict[str, int] = {}
         self.evicted_claims = 0
+        self._last_document: str | None = None  # of the latest add: eviction waits for a document boundary
         # The distinct (numbers, weekdays, people) of each claim's mentions: a new mention joins a claim only if it
         # agrees with all of them, so "two drones on May 3" cannot join a group through "drones" that already
         # holds "drones on May 9". Most mentions have none of these, so the lists stay tiny.
@@ -539,6 +540,7 @@ class ClaimMatcher:
         a full index; by default the mention is the latest one.
         """
         self._check_usable()
+        self._evict_between_documents(document_id)
         features = _features(text, claimant)
         self._mention_count += repeats
         for key in features.blocking_keys:
@@ -570,8 +572,7 @@ class ClaimMatcher:
                     new_details,
                 )
             )
-        elif len(self._claim_recency) > self.max_claims:
-            self._evict_least_recent()
+        self._last_document = document_id
 
     def _post(self, claim_id: str, features: _Features, document_id: str) -> list[str] | None:
         """Add a mention to the postings of its keys, at most MAX_POSTINGS_PER_CLAIM per key and claim.
@@ -606,6 +607,16 @@ class ClaimMatcher:
             self._posted_mentions[position] = _Mention(claim_id, document_id, features)
             self._next_position += 1
         return appended
+
+    def _evict_between_documents(self, document_id: str) -> None:
+        """Shrink a full index when a new document starts, unless a checkpoint is held (then `release` does it).
+
+        Ingest holds a checkpoint per document and so evicts when its transaction ends; regroup and the evaluation
+        hold none and evict here, at the same moment: after a document's last mention, before the next document's
+        first match. The same mentions in the same order therefore group the same way on either path.
+        """
+        if document_id != self._last_document and not self._checkpoints and len(self._claim_recency) > self.max_claims:
+            self._evict_least_recent()
 
     def _evict_least_recent(self) -> None:
         """Drop the least recently mentioned claims, down to INDEX_EVICTION_TARGET of the cap, in one pass.
@@ -737,8 +748,10 @@ class ClaimMatcher:
         return best[0]
 
     def best_match(self, text: str, claimant: str | None, document_id: str) -> tuple[str, float] | None:
-        """The best claim above the threshold and its score, without recording anything."""
+        """The best claim above the threshold and its score, without recording anything (a full index is first
+        shrunk if this is a new document, as `add` would)."""
         self._check_usable()
+        self._evict_between_documents(document_id)
         query = _features(text, claimant)
         if not query.keys or not self._mention_count:
             return None
