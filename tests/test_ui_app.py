@@ -542,3 +542,11 @@ def test_core_reserved_keys_cover_every_review_binding() -> None:
         for key in binding.key.split(",")
     }
     assert bound - set(RESERVED_UI_KEYS) == set()
+
+
+def test_source_counts_fit_the_three_cells_of_the_src_column() -> None:
+    from workbench.ui.widgets.claims_table import SOURCES_WIDTH, compact_count
+
+    cases = {0: "0", 7: "7", 999: "999", 1000: "1k", 2263: "2k", 99_999: "99k", 250_000: ".2M", 3_400_000: "3M"}
+    assert {count: compact_count(count) for count in cases} == cases
+    assert all(len(compact_count(10**power + offset)) <= SOURCES_WIDTH for power in range(12) for offset in (-1, 0))

@@ -283,10 +283,24 @@ class ClaimsTable(ScrollView, can_focus=True):
             _marks(row, muted),
             _fit(row.text, text_width),
             _fit(row.claimant or "—", claimant_width, style=None if row.claimant else muted),
-            _fit(str(row.source_count), SOURCES_WIDTH, right=True),
+            _fit(compact_count(row.source_count), SOURCES_WIDTH, right=True),
             _fit(f"{row.checkworthiness:.2f}", score_width, right=True, style=muted),
         ]
         return self._cells_to_strip([cell for cell in cells if cell.cell_len], width, base)
+
+
+def compact_count(count: int) -> str:
+    """A passage count in the three cells of the Src column: 999, 2k (2,263), 99k, .2M (250,000), 3M.
+
+    A story quoted by thousands of outlets would otherwise show "22…"; the detail pane gives the exact figure.
+    """
+    if count < 1000:
+        return str(count)
+    if count < 100_000:
+        return f"{count // 1000}k"
+    if count < 1_000_000:
+        return f".{count // 100_000}M"
+    return f"{min(count // 1_000_000, 99)}M"
 
 
 def _marks(row: ClaimRow, muted: Style) -> Text:
