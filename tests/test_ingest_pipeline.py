@@ -186,6 +186,26 @@ def test_pipelined_run_stores_exactly_what_the_in_process_run_stores(
     assert worker_stats[1] is not None and worker_stats[1].documents <= 2  # at most the binary and the empty file
 
 
+def test_a_run_into_an_empty_store_does_not_read_files_twice_to_look_for_known_ones(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = sorted(corpus_folder.glob("synthetic_*.txt"))[0]
+    with open_store(tmp_path / "empty.db") as store:
+        reads: list[Path] = []
+        real_read = ingest._read_regular_file
+
+        def counting_read(path: Path, max_bytes: int) -> bytes:
+            reads.append(path)
+            return real_read(path, max_bytes)
+
+        monkeypatch.setattr(ingest, "_read_regular_file", counting_read)
+        assert ingest.Ingester(store).stored_already(first) is False and reads == []
+        ingest.Ingester(store).ingest_file(first, IngestReport())
+        reads.clear()
+        # Once the store holds documents, the look is made (and finds the stored file).
+        assert ingest.Ingester(store).stored_already(first) is True and reads == [first]
+
+
 def test_the_threshold_picks_the_path(
     corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_used: list[PreparationWorker]
 ) -> None:

@@ -355,6 +355,9 @@ class Ingester:
         self.store = store
         self.max_bytes = max_bytes
         self._matcher: ClaimMatcher | None = None
+        # A run into an empty store can only meet its own duplicates, which ingest_prepared skips in their turn:
+        # then stored_already need not read and hash every file a second time.
+        self._store_had_documents = store.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None
 
     @property
     def matcher(self) -> ClaimMatcher:
@@ -399,6 +402,8 @@ class Ingester:
 
         Only a routing hint (the file is still ingested in its turn, like any other); unreadable means no.
         """
+        if not self._store_had_documents:
+            return False
         try:
             data = _read_regular_file(path, self.max_bytes)
         except (OSError, FileProblem):
