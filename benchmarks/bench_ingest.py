@@ -173,7 +173,7 @@ def child_ingest(folder: Path, database_path: Path) -> None:
         step = max(1, progress["total"] // 10)
         if progress["done"] % step == 0 or progress["done"] == progress["total"]:
             main_mb = _vm_kb(os.getpid(), "VmRSS:") / 1024
-            started_mb = sum(_vm_kb(pid, "VmRSS:") for pid in _children(os.getpid())) / 1024
+            started_mb = sum(_vm_kb(pid, "VmRSS:") for pid in _descendants(os.getpid())) / 1024
             trajectory.append((progress["done"], main_mb, started_mb))
 
     with open_store(database_path) as store:
@@ -215,7 +215,7 @@ class DescendantPeaks:
         now = time.perf_counter()
         if now - self._scanned >= self.RESCAN_S:
             self._scanned = now
-            for pid in self._descendants():
+            for pid in _descendants(self.root):
                 self.roles.setdefault(pid, _role(pid))
         for pid in self.roles:
             hwm = _vm_hwm_kb(pid)
@@ -227,24 +227,6 @@ class DescendantPeaks:
         for pid, peak in self.peaks_kb.items():
             totals[self.roles[pid]] = totals.get(self.roles[pid], 0.0) + peak / 1024
         return totals
-
-    def _descendants(self) -> list[int]:
-        parents: dict[int, int] = {}
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                try:
-                    with open(f"/proc/{entry.name}/stat", encoding="utf-8", errors="replace") as handle:
-                        stat = handle.read()
-                except OSError:
-                    continue
-                parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
-        found, frontier = [], [self.root]
-        while frontier:
-            parent = frontier.pop()
-            children = [pid for pid, ppid in parents.items() if ppid == parent]
-            found.extend(children)
-            frontier.extend(children)
-        return found
 
 
 def _vm_hwm_kb(pid: int) -> int:
@@ -262,14 +244,20 @@ def _vm_kb(pid: int, field: str) -> int:
     return 0
 
 
-def _children(pid: int) -> list[int]:
+def _descendants(root: int) -> list[int]:
+    """Every living process started under `root`, from each thread's /proc children list."""
     found: list[int] = []
-    try:
-        for task in os.scandir(f"/proc/{pid}/task"):
-            with open(f"{task.path}/children", encoding="utf-8") as handle:
-                found.extend(int(child) for child in handle.read().split())
-    except OSError:
-        pass
+    frontier = [root]
+    while frontier:
+        pid = frontier.pop()
+        try:
+            for task in os.scandir(f"/proc/{pid}/task"):
+                with open(f"{task.path}/children", encoding="utf-8") as handle:
+                    children = [int(child) for child in handle.read().split()]
+                found.extend(children)
+                frontier.extend(children)
+        except OSError:
+            continue  # the process ended meanwhile
     return found
 
 

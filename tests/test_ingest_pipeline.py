@@ -154,7 +154,7 @@ def _failing_extract(text: str, sentences: list) -> list:
 
 
 def _prepare_with_failing_extraction(path: Path, max_bytes: int) -> Outcome:
-    prepare.extract_claims = _failing_extract  # in the worker process only
+    ingest.extract_claims = _failing_extract  # in the worker process only; both paths extract through ingest
     return prepare.prepare_document(path, max_bytes)
 
 

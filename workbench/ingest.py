@@ -348,6 +348,16 @@ def load_matcher(store: Store) -> ClaimMatcher:
     return matcher
 
 
+# A document's sentences and the claims extracted from them: what ingest computes before it looks at the store.
+Prepared = tuple[list[SentenceSpan], list[ExtractedClaim]]
+
+
+def split_and_extract(text: str) -> Prepared:
+    """The store-independent work on a document's text, done here or in the preparation worker alike."""
+    sentences = split_sentences(text)
+    return sentences, extract_claims(text, sentences)
+
+
 class Ingester:
     """Adds documents to a store, one transaction each, keeping claim ids stable."""
 
@@ -379,10 +389,15 @@ class Ingester:
         except FileProblem as problem:
             report.failed.append((str(path), str(problem)))
             return
+        self._ingest_unless_known(path, document, report)
+
+    def _ingest_unless_known(
+        self, path: Path, document: DecodedDocument, report: IngestReport, prepared: Prepared | None = None
+    ) -> None:
         if self._is_known(document.raw_hash):
             report.skipped.append(str(path))
-            return
-        self.ingest_document(document, report)
+        else:
+            self.ingest_document(document, report, prepared)
 
     def ingest_prepared(self, path: Path, outcome: Outcome, report: IngestReport) -> None:
         """`ingest_file` with the preparation done by the worker; None (it could not) prepares the file here."""
@@ -392,10 +407,8 @@ class Ingester:
             self.ingest_file(path, report)
         elif isinstance(outcome, UnreadableFile):
             report.failed.append((str(path), outcome.reason))
-        elif self._is_known(outcome.document.raw_hash):
-            report.skipped.append(str(path))
         else:
-            self.ingest_document(outcome.document, report, (outcome.sentences, outcome.extracted))
+            self._ingest_unless_known(path, outcome.document, report, (outcome.sentences, outcome.extracted))
 
     def stored_already(self, path: Path) -> bool:
         """Whether the file's bytes are a stored document: a cheap look before handing the file to the worker.
@@ -414,13 +427,9 @@ class Ingester:
         self,
         document: DecodedDocument,
         report: IngestReport,
-        prepared: tuple[list[SentenceSpan], list[ExtractedClaim]] | None = None,
+        prepared: Prepared | None = None,
     ) -> None:
-        if prepared is None:
-            sentences = split_sentences(document.text)
-            extracted = extract_claims(document.text, sentences)
-        else:
-            sentences, extracted = prepared
+        sentences, extracted = prepared if prepared is not None else split_and_extract(document.text)
         document_id = "d" + document.raw_hash[:16]
         now = utc_now()
         new_claims = joined = 0

@@ -615,7 +615,11 @@ class ClaimMatcher:
         hold none and evict here, at the same moment: after a document's last mention, before the next document's
         first match. The same mentions in the same order therefore group the same way on either path.
         """
-        if document_id != self._last_document and not self._checkpoints and len(self._claim_recency) > self.max_claims:
+        if document_id != self._last_document and not self._checkpoints:
+            self._evict_if_full()
+
+    def _evict_if_full(self) -> None:
+        if len(self._claim_recency) > self.max_claims:
             self._evict_least_recent()
 
     def _evict_least_recent(self) -> None:
@@ -667,8 +671,8 @@ class ClaimMatcher:
             self._checkpoints.remove(checkpoint)
         if not self._checkpoints:
             self._undo.clear()
-            if len(self._claim_recency) > self.max_claims and not self._unusable:
-                self._evict_least_recent()
+            if not self._unusable:
+                self._evict_if_full()
 
     def rollback(self, checkpoint: int) -> None:
         """Forget every mention added after `checkpoint` (a failed ingest transaction must not leave ids behind).

@@ -28,8 +28,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.extract import extract_claims, split_sentences
-from workbench.ingest import DecodedDocument, FileProblem, read_document
+from workbench.ingest import DecodedDocument, FileProblem, read_document, split_and_extract
 from workbench.models import ExtractedClaim, SentenceSpan
 
 if TYPE_CHECKING:
@@ -126,8 +125,7 @@ def prepare_document(path: Path, max_bytes: int) -> Outcome:
     except Exception:  # noqa: BLE001 - reproduced in the ingest process, where it ends the run as it always did
         return None
     try:
-        sentences = split_sentences(document.text)
-        extracted = extract_claims(document.text, sentences)
+        sentences, extracted = split_and_extract(document.text)
     except Exception:  # noqa: BLE001 - as above; a file the run then skips as known never raises it at all
         return None
     return PreparedDocument(document, sentences, extracted)
