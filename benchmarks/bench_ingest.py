@@ -185,6 +185,14 @@ def child_ingest(folder: Path, database_path: Path) -> None:
             for table in ("documents", "sentences", "claims", "mentions")
         }
         largest_group = store.conn.execute("SELECT COALESCE(MAX(source_count), 0) FROM claims").fetchone()[0]
+        # How much of the corpus repeats verbatim: the caches and the matcher's remembered wordings gain from it, the
+        # floor does not, so the ratio depends on it.
+        repetition = {
+            "distinct_sentences": store.conn.execute("SELECT COUNT(DISTINCT text) FROM sentences").fetchone()[0],
+            "distinct_wordings": store.conn.execute(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT claim_text, claimant FROM mentions)"
+            ).fetchone()[0],
+        }
     print(
         json.dumps(
             {
@@ -192,6 +200,7 @@ def child_ingest(folder: Path, database_path: Path) -> None:
                 "failed": len(report.failed),
                 "counts": counts,
                 "largest_group": largest_group,
+                "repetition": repetition,
                 "stages": totals,
                 "worker": worker,
                 "rss_trajectory": trajectory,
@@ -399,6 +408,14 @@ def report(results: list[dict]) -> None:
         )
         if result.get("cli_rss_parts"):
             print(f"CLI peak RSS: {describe_rss(result['cli_rss_parts'])}")
+        repetition = child.get("repetition")
+        if repetition:
+            print(
+                f"Verbatim repetition: {repetition['distinct_sentences']} distinct sentence texts of "
+                f"{counts['sentences']} ({100 * repetition['distinct_sentences'] / max(1, counts['sentences']):.1f}%), "
+                f"{repetition['distinct_wordings']} distinct passage wordings (text + claimant) of "
+                f"{counts['mentions']} ({100 * repetition['distinct_wordings'] / max(1, counts['mentions']):.1f}%)"
+            )
         print("Time of the ingest process by stage:")
         accounted = 0.0
         for label, seconds in sorted(child["stages"].items(), key=lambda item: -item[1]):

@@ -40,6 +40,8 @@ def _state(matcher: ClaimMatcher) -> dict:
         "details": {claim: list(value) for claim, value in matcher._claim_details.items() if value},  # noqa: SLF001
         "last_document": dict(matcher._claim_last_document),  # noqa: SLF001
         "recency": dict(matcher._claim_recency),  # noqa: SLF001
+        # In order: the oldest are forgotten first.
+        "remembered": list(matcher._wording_claims.items()),  # noqa: SLF001
     }
 
 

@@ -329,3 +329,58 @@ def test_an_ordinary_error_inside_the_block_is_rolled_back_exactly() -> None:
         raise ValueError("disk full")
     assert len(matcher) == 1
     assert matcher.match("Two drones were shot down over the Kremlin overnight", None, "doc-c") == "c-first"
+
+
+def test_a_verbatim_repeat_joins_the_claim_holding_its_wording_without_scoring(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    matcher = loaded_matcher()
+    matcher.add("c-absent", "Putin was not in the Kremlin at the time of the attack", "Dmitry Peskov", "doc-b")
+
+    def no_scoring(*arguments: object) -> None:
+        raise AssertionError("a remembered wording was scored")
+
+    monkeypatch.setattr(matcher, "best_match", no_scoring)
+    assert matcher.match("Putin was not in the Kremlin at the time of the attack", "Dmitry Peskov", "doc-c") == (
+        "c-absent"
+    )
+    # Another claimant is another wording: it is scored.
+    with pytest.raises(AssertionError, match="scored"):
+        matcher.match("Putin was not in the Kremlin at the time of the attack", "Kremlin", "doc-c")
+
+
+def test_a_verbatim_repeat_joins_its_claim_even_when_its_keys_no_longer_block() -> None:
+    # Every key of the wording is carried by more than MAX_POSTING other claims, so blocking finds no candidate and
+    # scoring alone would start a new claim for each repeat; the remembered wording keeps the repeats together.
+    from workbench import match
+
+    wording = "Granary fire Brovary"
+    matcher = ClaimMatcher()
+    matcher.add("c-target", wording, None, "doc-0")
+    for number in range(match.MAX_POSTING + 10):
+        matcher.add(f"c-other-{number}", f"Granary fire Brovary zone{number}", None, f"doc-{number + 1}")
+    assert matcher.best_match(wording, None, "doc-new") is None
+    assert matcher.match(wording, None, "doc-new") == "c-target"
+
+
+def test_a_remembered_wording_whose_claim_now_disagrees_on_details_is_scored_as_before() -> None:
+    # A hand correction can put "May 3" into a claim holding "May 9": the claim can then take neither wording again.
+    matcher = loaded_matcher()
+    matcher.add("c-depot", "Drones hit the Kalynivka depot on May 9", None, "doc-b")
+    matcher.add("c-depot", "Drones hit the Kalynivka depot on May 3", None, "doc-c")
+    assert matcher.best_match("Drones hit the Kalynivka depot on May 9", None, "doc-d") is None
+    assert matcher.match("Drones hit the Kalynivka depot on May 9", None, "doc-d") is None
+
+
+def test_remembered_wordings_leave_with_their_claim_and_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench import match
+
+    monkeypatch.setattr(match, "MAX_REMEMBERED_WORDINGS", 40)
+    matcher = ClaimMatcher(max_claims=30)
+    for number in range(100):
+        matcher.add(f"c{number}", f"The Kalynivka depot number {number} burned", None, f"doc-{number}")
+    remembered = matcher._wording_claims  # noqa: SLF001
+    assert len(remembered) <= 40
+    assert set(remembered.values()) <= set(matcher._claim_recency)  # noqa: SLF001
+    assert "c99" in remembered.values()
+    assert matcher.match("The Kalynivka depot number 0 burned", None, "doc-new") != "c0"  # c0 left the index

@@ -5,6 +5,8 @@ asked, for each newly extracted claim, which existing claim (if any) it restates
 near-linear in the number of claims (blocking, no all-pairs).
 
 How a match is decided:
+  0. A verbatim repeat (the same text and claimant as a mention already added to an indexed claim) joins that claim
+     at once: wire copy repeats sentences across outlets, and scoring would give the identical wording the top score.
   1. Normalise: strip diacritics, casefold, fold transliteration variants (y -> i, doubled letters -> single, so
      Podolyak/Podoliak, Nykyforov/Nikiforov, Zelenskyy/Zelensky agree), light suffix stemming, number words to
      digits ("two", "a pair of" -> 2), and drop stop words and hedges ("alleged", "so-called"). The claim frame's
@@ -27,6 +29,7 @@ How a match is decided:
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -63,6 +66,12 @@ CANDIDATE_SHARE_CUTOFF = 0.4
 # restatement is matched against the claims still held, usually starting a claim of its own (a split group).
 MAX_INDEXED_CLAIMS = 5000
 INDEX_EVICTION_TARGET = 0.9
+# Wire copy repeats sentences verbatim across outlets: a wording (text, claimant) already added to an indexed claim
+# joins that claim again without scoring candidates. Scoring would agree: an identical wording reaches the highest
+# score any candidate can (every component at its maximum, no conflict, no clash), above both thresholds; only exact
+# ties, or a claim the blocking keys no longer find, could go elsewhere, and "the same sentence, the same claim" is
+# the answer a reviewer expects there. At most this many wordings are remembered (about 300 bytes each).
+MAX_REMEMBERED_WORDINGS = 16384
 # Postings are consulted for at most this many of a query's rarest keys.
 MAX_BLOCKING_KEYS = 8
 # Predicate agreement above which differing names mean a substituted name, not a paraphrase.
@@ -463,6 +472,7 @@ class _Undo:
     previous_recency: int | None
     previous_clock: int
     new_details: bool
+    remembered_wording: bool  # the add made (text, claimant) a remembered wording of the claim
 
 
 class ClaimMatcher:
@@ -503,11 +513,14 @@ class ClaimMatcher:
         self._clock = 0
         self._claim_recency: dict[str, int] = {}
         self.evicted_claims = 0
+        self.verbatim_repeats = 0  # matches answered by a remembered wording, without scoring
         self._last_document: str | None = None  # of the latest add: eviction waits for a document boundary
         # The distinct (numbers, weekdays, people) of each claim's mentions: a new mention joins a claim only if it
         # agrees with all of them, so "two drones on May 3" cannot join a group through "drones" that already
         # holds "drones on May 9". Most mentions have none of these, so the lists stay tiny.
         self._claim_details: dict[str, list[_Features]] = defaultdict(list)
+        # (text, claimant) -> the claim it was first added to, in insertion order (the oldest are forgotten first).
+        self._wording_claims: dict[tuple[str, str | None], str] = {}
         # Claims matched for a document whose mentions are not added yet (ingest matches a whole document
         # before adding it), so the same-document rule also holds within the document being ingested.
         self._pending: dict[str, set[str]] = defaultdict(set)
@@ -559,6 +572,7 @@ class ClaimMatcher:
                 details.append(features)
                 new_details = True
         self._pending.pop(document_id, None)
+        remembered_wording = self._remember_wording(text, claimant, claim_id, features)
         if self._checkpoints:
             self._undo.append(
                 _Undo(
@@ -570,9 +584,29 @@ class ClaimMatcher:
                     previous_recency,
                     previous_clock,
                     new_details,
+                    remembered_wording,
                 )
             )
         self._last_document = document_id
+
+    def _remember_wording(self, text: str, claimant: str | None, claim_id: str, features: _Features) -> bool:
+        """Remember which claim the wording went to, unless a claim already holds it (or it has no keys,
+        and so never matches anything). Returns whether it was remembered."""
+        wording = (text, claimant)
+        if not features.keys or wording in self._wording_claims:
+            return False
+        self._wording_claims[wording] = claim_id
+        return True
+
+    def _claim_of_wording(self, text: str, claimant: str | None) -> str | None:
+        """The indexed claim this exact wording was added to, if its details still agree (MAX_REMEMBERED_WORDINGS)."""
+        claim_id = self._wording_claims.get((text, claimant))  # evicting a claim forgets its wordings
+        if claim_id is None:
+            return None
+        query = _features(text, claimant)
+        if any(_conflict(query, known) for known in self._claim_details.get(claim_id, ())):
+            return None
+        return claim_id
 
     def _post(self, claim_id: str, features: _Features, document_id: str) -> list[str] | None:
         """Add a mention to the postings of its keys, at most MAX_POSTINGS_PER_CLAIM per key and claim.
@@ -621,6 +655,18 @@ class ClaimMatcher:
     def _evict_if_full(self) -> None:
         if len(self._claim_recency) > self.max_claims:
             self._evict_least_recent()
+        if len(self._wording_claims) > MAX_REMEMBERED_WORDINGS:
+            self._forget_wordings()
+
+    def _forget_wordings(self) -> None:
+        """Drop the oldest remembered wordings, down to INDEX_EVICTION_TARGET of the cap.
+
+        Only between documents, as eviction: a rollback then never has to bring a forgotten wording back.
+        """
+        wordings = self._wording_claims
+        excess = len(wordings) - int(MAX_REMEMBERED_WORDINGS * INDEX_EVICTION_TARGET)
+        for wording in list(itertools.islice(wordings, excess)):
+            del wordings[wording]
 
     def _evict_least_recent(self) -> None:
         """Drop the least recently mentioned claims, down to INDEX_EVICTION_TARGET of the cap, in one pass.
@@ -652,6 +698,9 @@ class ClaimMatcher:
                 del self._postings[key]
         for position in [position for position, mention in mentions.items() if mention.claim_id in leaving]:
             del mentions[position]
+        self._wording_claims = {
+            wording: claim_id for wording, claim_id in self._wording_claims.items() if claim_id not in leaving
+        }
         self.evicted_claims += len(leaving)
 
     def checkpoint(self) -> int:
@@ -717,6 +766,8 @@ class ClaimMatcher:
             del self._claim_recency[claim_id]
         else:
             self._claim_recency[claim_id] = undo.previous_recency
+        if undo.remembered_wording:
+            self._wording_claims.popitem()  # added last: forgetting happens only between documents
         if undo.new_details:
             details = self._claim_details[claim_id]
             details.pop()
@@ -745,15 +796,22 @@ class ClaimMatcher:
 
     def match(self, text: str, claimant: str | None, document_id: str) -> str | None:
         """Return the id of the existing claim that `text` restates, or None for a new claim."""
-        best = self.best_match(text, claimant, document_id)
-        if best is None:
-            return None
-        self._pending[document_id].add(best[0])
-        return best[0]
+        self._check_usable()
+        self._evict_between_documents(document_id)
+        claim_id = self._claim_of_wording(text, claimant)
+        if claim_id is not None:
+            self.verbatim_repeats += 1
+        else:
+            best = self.best_match(text, claimant, document_id)
+            if best is None:
+                return None
+            claim_id = best[0]
+        self._pending[document_id].add(claim_id)
+        return claim_id
 
     def best_match(self, text: str, claimant: str | None, document_id: str) -> tuple[str, float] | None:
-        """The best claim above the threshold and its score, without recording anything (a full index is first
-        shrunk if this is a new document, as `add` would)."""
+        """The best-scoring claim above the threshold and its score, without recording anything (a full index is
+        first shrunk if this is a new document, as `add` would). `match` asks this only for wordings not seen before."""
         self._check_usable()
         self._evict_between_documents(document_id)
         query = _features(text, claimant)
