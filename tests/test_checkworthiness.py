@@ -85,3 +85,50 @@ def test_exported_model_reproduces_scikit_learn_probabilities(tmp_path: Path) ->
     expected = classifier.predict_proba(probe)
     observed = np.array([exported.probability(sentence) for sentence in probe])
     np.testing.assert_allclose(observed, expected, atol=1e-4)
+
+
+def test_char_ngrams_depend_on_the_range_and_are_a_fresh_list_each_time() -> None:
+    # Words' n-grams are cached: the range must be part of the key, and callers get their own list.
+    assert char_wb_ngrams("ab ab", (2, 3)) == [" a", "ab", "b ", " ab", "ab "] * 2
+    grams = char_wb_ngrams("ab", (2, 5))
+    assert grams == [" a", "ab", "b ", " ab", "ab ", " ab "]
+    grams.append("zz")
+    assert char_wb_ngrams("ab", (1, 1)) == [" ", "a", "b", " "]
+    assert char_wb_ngrams("ab", (2, 5)) == [" a", "ab", "b ", " ab", "ab ", " ab "]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Prices rose 5% in 2019, officials said.",
+        "Unemployment fell to 3.5 per cent, according to the report.",
+        "Unemployment fell to 3.5 per  cent and the percentage is a rate-limited figure.",
+        "I'm going to say thank you, and we will let me_know.",
+        "Thousands of dollars: $5 million, first_time, Firstly, MOST, than2.",
+        "Wir sagen: \u017faid and \u212aelvin, \u0130 think so, \u0131 think so.",
+        "\u201cWe\u2019re going to win,\u201d he told reporters in 1999.",
+        "Nothing here to see at all",
+    ],
+)
+def test_hand_features_agree_with_their_patterns(sentence: str) -> None:
+    from workbench.extract import checkworthiness
+
+    # The ASCII shortcut must give exactly what the documented patterns give.
+    patterns = [
+        checkworthiness._DIGIT,
+        checkworthiness._PERCENT,
+        checkworthiness._YEAR,
+        checkworthiness._MONEY_OR_MAGNITUDE,
+        checkworthiness._COMPARATIVE,
+        checkworthiness._REPORTING,
+        checkworthiness._FIRST_PERSON_OPINION,
+    ]
+    expected = [1.0 if pattern.search(sentence) else 0.0 for pattern in patterns]
+    assert checkworthiness.hand_features(sentence)[:7] == expected
+
+
+def test_typographic_quotes_and_spaces_score_as_their_ascii_forms() -> None:
+    curly, ascii_ = score_sentences(
+        ["\u2018Kyiv\u2019 said\u00a0it \u201cwon\u201d 12 seats.", "'Kyiv' said it \"won\" 12 seats."]
+    )
+    assert curly == ascii_

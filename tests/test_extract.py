@@ -404,3 +404,47 @@ def test_typographic_apostrophes_and_connectives_do_not_change_the_score() -> No
     assert only_claim("Kyiv hasn\u2019t officially taken responsibility, however.\n").text == (
         "Kyiv hasn\u2019t officially taken responsibility"
     )
+
+
+# --- per-sentence cache: only what the sentence's own text decides is shared ----------------------------------------
+
+
+def test_a_repeated_sentence_takes_its_speaker_and_offsets_from_where_it_stands() -> None:
+    repeated = "He blamed the attack on Ukraine but said that no one was hurt."
+    text = f"The drones hit the roof, Peskov said. {repeated}\n\nThe strike was repelled, Zelensky said. {repeated}"
+    claims = claims_of(text)
+    assert [(claim.text, claim.claimant) for claim in claims] == [
+        ("The drones hit the roof", "Peskov"),
+        ("Peskov blamed the attack on Ukraine", "Peskov"),
+        ("No one was hurt", "Peskov"),
+        ("The strike was repelled", "Zelensky"),
+        ("Zelensky blamed the attack on Ukraine", "Zelensky"),
+        ("No one was hurt", "Zelensky"),
+    ]
+    second = text.rindex(repeated)
+    assert [(claim.start, claim.end) for claim in claims[4:]] == [
+        (second, second + len("He blamed the attack on Ukraine")),
+        (text.rindex("no one was hurt"), text.rindex("no one was hurt") + len("no one was hurt")),
+    ]
+    # Seen first in another document, the same sentence still follows this document's speakers.
+    assert [claim.claimant for claim in claims_of(f"Kyiv denied it, Podolyak said. {repeated}")] == ["Podolyak"] * 3
+
+
+def test_a_heading_like_sentence_is_a_claim_only_when_its_line_goes_on() -> None:
+    sentence = "Russia launched 40 drones at Kyiv overnight\u2026"
+    rest = "Officials said most of them were shot down."
+    # Both orders, so whichever is met first is what a cache would have kept.
+    for texts in ([f"{sentence} {rest}", f"{sentence}\n{rest}"], [f"{sentence}\n{rest}", f"{sentence} {rest}"]):
+        for text in texts:
+            assert (claims_of(text)[0].text == sentence) == ("\n" not in text)
+
+
+def test_mutating_returned_claims_does_not_change_the_next_extraction() -> None:
+    text = "The drones hit the roof, Peskov said. He blamed the attack on Ukraine but said that no one was hurt."
+    first = claims_of(text)
+    expected = list(first)
+    first.clear()
+    spans = split_sentences(text)
+    spans.reverse()
+    assert claims_of(text) == expected
+    assert [span.index for span in split_sentences(text)] == [0, 1]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from workbench.extract.attribution import Attribution, parse_attribution
 from workbench.extract.checkworthiness import score_sentences
@@ -92,13 +93,87 @@ class _DocumentContext:
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     sentence_index: int
-    sentence_text: str
     start: int
     end: int
     text: str
     claimant: str | None
     channel: str | None
     attributed: bool
+    # The sentence as the model scores it (connectives removed).
+    scored_sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """What one sentence's text says on its own, before the document's context resolves its speakers."""
+
+    attribution: Attribution
+    # A question, too short or verbless: no claim, though its speaker still counts as the document's latest.
+    skipped: bool
+    # The clauses of each statement part ("X did A, saying B" has two parts), as offsets into the sentence.
+    parts: tuple[tuple[Clause, ...], ...]
+    # Each clause's text without connectives, in the same shape as `parts`.
+    clause_texts: tuple[tuple[str, ...], ...]
+    scored_sentence: str
+
+
+# What a sentence is, judged from its own text: the end of the article, page furniture, a heading when it ends its
+# line (the line is the document's, so that part is checked per document), or text that may hold claims.
+_TRAILER, _FURNITURE, _HEADING, _TEXT = range(4)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    kind: int
+    # Only for _TEXT: a heading-like sentence that goes on on its line is analysed when it is met.
+    statement: _Statement | None
+
+
+# Wire copy repeats sentences verbatim across articles and outlets, and everything but speaker resolution depends
+# on the sentence's text alone: that part is computed once per distinct text. An entry is about 700 bytes (the
+# sentence, its attribution and clauses), so 8192 sentences take about 6 MB.
+SENTENCE_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def _sentence(sentence_text: str) -> _Sentence:
+    stripped = sentence_text.strip()
+    if _TRAILER_START.match(stripped):
+        return _Sentence(_TRAILER, None)
+    if _BOILERPLATE.match(stripped) or _PHOTO_CREDIT.match(stripped):
+        return _Sentence(_FURNITURE, None)
+    # A line without terminal punctuation is a headline, a section heading or a truncated teaser.
+    if not stripped.endswith(_TERMINAL_PUNCTUATION) and len(stripped.split()) <= 30:
+        return _Sentence(_HEADING, None)
+    return _Sentence(_TEXT, _statement(sentence_text))
+
+
+def _statement(sentence_text: str) -> _Statement:
+    attribution = parse_attribution(sentence_text)
+    core = sentence_text[attribution.core_start : attribution.core_end]
+    skipped = (
+        _is_question(core)
+        or _is_question(sentence_text)
+        or len(core.split()) < MIN_CLAIM_WORDS
+        or not _VERB_HINT.search(core)
+    )
+    parts = (
+        ()
+        if skipped
+        else tuple(
+            tuple(split_clauses(sentence_text, part_start, part_end))
+            for part_start, part_end in _statement_parts(sentence_text, attribution.core_start, attribution.core_end)
+        )
+    )
+    clause_texts = tuple(
+        tuple(_without_connectives(sentence_text[clause.start : clause.end]) for clause in clauses) for clauses in parts
+    )
+    return _Statement(attribution, skipped, parts, clause_texts, _without_connectives(sentence_text))
+
+
+def _ends_line(text: str, sentence: SentenceSpan) -> bool:
+    line_end = text.find("\n", sentence.end)
+    return text[sentence.end : line_end if line_end != -1 else len(text)].strip() == ""
 
 
 def extract_claims(text: str, sentences: list[SentenceSpan]) -> list[ExtractedClaim]:
@@ -107,57 +182,51 @@ def extract_claims(text: str, sentences: list[SentenceSpan]) -> list[ExtractedCl
     candidates: list[_Candidate] = []
     for sentence in sentences:
         sentence_text = text[sentence.start : sentence.end]
-        stripped = sentence_text.strip()
-        if _TRAILER_START.match(stripped):
-            break
-        if _is_furniture(text, sentence, stripped):
-            continue
-        attribution = parse_attribution(sentence_text)
+        analysed = _sentence(sentence_text)
+        statement = analysed.statement
+        if statement is None:
+            if analysed.kind == _TRAILER:
+                break
+            if analysed.kind == _FURNITURE or _ends_line(text, sentence):
+                continue
+            statement = _statement(sentence_text)
+        attribution = statement.attribution
         claimant, channel, subject = _resolve_source(attribution, sentence_text, context)
-        core = sentence_text[attribution.core_start : attribution.core_end]
-        if _is_question(core) or _is_question(sentence_text):
+        if statement.skipped:
             continue
-        if len(core.split()) < MIN_CLAIM_WORDS or not _VERB_HINT.search(core):
-            continue
-        for part_start, part_end in _statement_parts(sentence_text, attribution.core_start, attribution.core_end):
-            clauses = split_clauses(sentence_text, part_start, part_end)
-            for clause in clauses:
+        for clauses, clause_texts in zip(statement.parts, statement.clause_texts, strict=True):
+            first = clauses[0]
+            # A claimant found as the subject of the first clause ("Moscow accuses Kyiv ..., but the Ukrainian
+            # authorities do not claim them") is not the speaker of the later ones; a frame ("..., Peskov said")
+            # covers them all.
+            subject_in_first = subject is not None and subject in sentence_text[first.start : first.end]
+            for clause, clause_text in zip(clauses, clause_texts, strict=True):
                 clause_start, clause_end = clause.start, clause.end
                 clause_claimant, clause_channel, clause_subject = claimant, channel, subject
-                # A claimant found as the subject of the first clause ("Moscow accuses Kyiv ..., but the Ukrainian
-                # authorities do not claim them") is not the speaker of the later ones; a frame ("..., Peskov said")
-                # covers them all.
-                subject_in_first = subject is not None and subject in sentence_text[clauses[0].start : clauses[0].end]
                 if len(clauses) > 1 and (
-                    claimant is None or (subject_in_first and clause is not clauses[0] and not clause.continues_subject)
+                    claimant is None or (subject_in_first and clause is not first and not clause.continues_subject)
                 ):
                     clause_start, clause_end, clause_claimant, clause_channel, clause_subject = _clause_source(
-                        sentence_text, clause, clauses[0], channel, context
+                        sentence_text, clause, first, channel, context
                     )
+                    # The clause's own frame, if it has one, narrows the span.
+                    clause_text = _without_connectives(sentence_text[clause_start:clause_end])
                 candidates.append(
                     _Candidate(
                         sentence_index=sentence.index,
-                        sentence_text=sentence_text,
                         start=sentence.start + clause_start,
                         end=sentence.start + clause_end,
-                        text=_readable_claim(
-                            _without_connectives(sentence_text[clause_start:clause_end]),
-                            clause_subject,
-                            clause_claimant,
-                        ),
+                        text=_readable_claim(clause_text, clause_subject, clause_claimant),
                         claimant=clause_claimant,
                         channel=clause_channel,
                         attributed=clause_claimant is not None,
+                        scored_sentence=statement.scored_sentence,
                     )
                 )
     # The model saw whole sentences in training, so the sentence is scored as well as the bare statement; the
     # higher of the two counts (reporting verbs and numbers in the frame are evidence of a factual claim).
     # Unframed sentences are scored once (their claim text is the sentence, bar punctuation).
-    sentence_scores = (
-        score_sentences([_without_connectives(candidate.sentence_text) for candidate in candidates])
-        if candidates
-        else []
-    )
+    sentence_scores = score_sentences([candidate.scored_sentence for candidate in candidates]) if candidates else []
     framed = [index for index, candidate in enumerate(candidates) if candidate.attributed or candidate.channel]
     claim_scores = list(sentence_scores)
     framed_texts = [_without_connectives(candidates[i].text) for i in framed]
@@ -194,16 +263,6 @@ _CONNECTIVES = re.compile(
 
 def _without_connectives(sentence: str) -> str:
     return _CONNECTIVES.sub("", sentence.strip())
-
-
-def _is_furniture(text: str, sentence: SentenceSpan, stripped: str) -> bool:
-    """Headings, captions' credits, boilerplate: never claims."""
-    if _BOILERPLATE.match(stripped) or _PHOTO_CREDIT.match(stripped):
-        return True
-    line_end = text.find("\n", sentence.end)
-    ends_line = text[sentence.end : line_end if line_end != -1 else len(text)].strip() == ""
-    # A line without terminal punctuation is a headline, a section heading or a truncated teaser.
-    return ends_line and not stripped.endswith(_TERMINAL_PUNCTUATION) and len(stripped.split()) <= 30
 
 
 def _statement_parts(sentence_text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -396,7 +396,8 @@ def parse_attribution(sentence: str) -> Attribution:
     if leading_according:
         claimant_phrase, channel = _split_source(leading_according.group("source"))
         start = leading_according.end()
-    trailing_according = _TRAILING_ACCORDING_TO.search(sentence, start, end)
+    # The pattern has no leading literal for the regex engine to skip to; the substring test rules most sentences out.
+    trailing_according = _TRAILING_ACCORDING_TO.search(sentence, start, end) if "according to" in sentence else None
     if trailing_according and trailing_according.start() - start > 15:
         source_claimant, source_channel = _split_source(trailing_according.group("source"))
         claimant_phrase = claimant_phrase or source_claimant

@@ -30,9 +30,8 @@ import numpy as np
 MODEL_PATH = Path(__file__).with_name("checkworthiness_model.json.gz")
 MODEL_FORMAT = 1
 
-# scikit-learn's default token pattern and the whitespace normalisation its char_wb analyzer applies.
+# scikit-learn's default token pattern.
 _SKLEARN_TOKEN = re.compile(r"(?u)\b\w\w+\b")
-_SKLEARN_WHITESPACE_RUN = re.compile(r"\s\s+")
 
 _DIGIT = re.compile(r"\d")
 _PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
@@ -64,6 +63,51 @@ HAND_FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
+# On ASCII text the single-word patterns above match exactly when a maximal run of word characters, lower-cased, is
+# one of these words: IGNORECASE's Unicode extras (the dotted and dotless i, long s, Kelvin sign) need non-ASCII
+# text, and \w and \b mean the same in ASCII and Unicode there. A set lookup per word is several times cheaper than
+# scanning the sentence with an alternation that has no literal prefix for the regex engine to skip to.
+_WORD_RUN = re.compile(r"\w+")
+_MAGNITUDE_WORDS = frozenset(
+    {"million", "billion", "trillion", "thousand", "thousands", "hundred", "hundreds", "dozen", "dozens"}
+)
+_COMPARATIVE_WORDS = frozenset(
+    {
+        "more",
+        "less",
+        "fewer",
+        "higher",
+        "lower",
+        "increase",
+        "increased",
+        "decrease",
+        "decreased",
+        "rose",
+        "fell",
+        "double",
+        "doubled",
+        "triple",
+        "tripled",
+        "most",
+        "least",
+        "largest",
+        "smallest",
+        "biggest",
+        "first",
+        "record",
+        "than",
+        "percent",
+        "average",
+        "rate",
+        "times",
+    }
+)
+_REPORTING_WORDS = frozenset({"said", "says", "told", "according", "announced", "reported", "claimed"})
+# Every phrase of _FIRST_PERSON_OPINION starts with one of these words, so the pattern needs searching only when
+# one of them is in the sentence.
+_OPINION_LEADS = frozenset({"i", "we", "let", "thank"})
+
+
 def hand_features(sentence: str) -> list[float]:
     """Features the n-gram model sees poorly: presence of figures, dates, names and the sentence's form.
 
@@ -72,14 +116,32 @@ def hand_features(sentence: str) -> list[float]:
     words = sentence.split()
     word_count = len(words)
     capitalised_inside = sum(1 for word in words[1:] if word[:1].isupper())
+    has_digit = _DIGIT.search(sentence) is not None
+    # A year starts with the digit 1 or 2: without any digit there is none to search for.
+    has_year = has_digit and _YEAR.search(sentence) is not None
+    if sentence.isascii():
+        lowered = sentence.lower()
+        runs = set(_WORD_RUN.findall(lowered))
+        # "percent" and "per cent" both contain "cent".
+        has_percent = "%" in sentence or ("cent" in lowered and _PERCENT.search(sentence) is not None)
+        has_money = "$" in sentence or not runs.isdisjoint(_MAGNITUDE_WORDS)
+        has_comparative = not runs.isdisjoint(_COMPARATIVE_WORDS)
+        has_reporting = not runs.isdisjoint(_REPORTING_WORDS)
+        has_opinion = not runs.isdisjoint(_OPINION_LEADS) and _FIRST_PERSON_OPINION.search(sentence) is not None
+    else:
+        has_percent = _PERCENT.search(sentence) is not None
+        has_money = _MONEY_OR_MAGNITUDE.search(sentence) is not None
+        has_comparative = _COMPARATIVE.search(sentence) is not None
+        has_reporting = _REPORTING.search(sentence) is not None
+        has_opinion = _FIRST_PERSON_OPINION.search(sentence) is not None
     return [
-        1.0 if _DIGIT.search(sentence) else 0.0,
-        1.0 if _PERCENT.search(sentence) else 0.0,
-        1.0 if _YEAR.search(sentence) else 0.0,
-        1.0 if _MONEY_OR_MAGNITUDE.search(sentence) else 0.0,
-        1.0 if _COMPARATIVE.search(sentence) else 0.0,
-        1.0 if _REPORTING.search(sentence) else 0.0,
-        1.0 if _FIRST_PERSON_OPINION.search(sentence) else 0.0,
+        1.0 if has_digit else 0.0,
+        1.0 if has_percent else 0.0,
+        1.0 if has_year else 0.0,
+        1.0 if has_money else 0.0,
+        1.0 if has_comparative else 0.0,
+        1.0 if has_reporting else 0.0,
+        1.0 if has_opinion else 0.0,
         1.0 if sentence.rstrip().rstrip("\"'\u201d\u2019").endswith("?") else 0.0,
         min(word_count, 60) / 60.0,
         capitalised_inside / word_count if word_count else 0.0,
@@ -92,25 +154,39 @@ def word_ngrams(sentence: str, ngram_range: tuple[int, int]) -> list[str]:
     low, high = ngram_range
     grams: list[str] = tokens[:] if low == 1 else []
     for n in range(max(low, 2), high + 1):
-        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        # The n-grams are the tuples of n consecutive tokens: zipping shifted copies (shorter and shorter, so not
+        # strict) joins them without a Python loop.
+        grams.extend(map(" ".join, zip(*(tokens[shift:] for shift in range(n)), strict=False)))
     return grams
+
+
+# Words recur far more than sentences do: a sentence's char n-grams are mostly those of words seen before, and
+# reusing their strings (hashes already computed) also speeds up counting and looking them up. An entry is about
+# 1.5 KB (a tuple of ~20 short strings), so 2048 words take about 3 MB.
+CHAR_GRAM_CACHE_SIZE = 2048
+
+
+@lru_cache(maxsize=CHAR_GRAM_CACHE_SIZE)
+def _word_char_grams(word: str, low: int, high: int) -> tuple[str, ...]:
+    padded = " " + word + " "
+    length = len(padded)
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        if length <= n:
+            grams.append(padded)  # a short word counts once, as scikit-learn does
+            break
+        grams.extend(padded[offset : offset + n] for offset in range(length - n + 1))
+    return tuple(grams)
 
 
 def char_wb_ngrams(sentence: str, ngram_range: tuple[int, int]) -> list[str]:
     """scikit-learn's `analyzer="char_wb"` (lowercased, words padded with one space each side)."""
-    text = _SKLEARN_WHITESPACE_RUN.sub(" ", sentence.lower())
     low, high = ngram_range
     grams: list[str] = []
-    append = grams.append
-    for word in text.split():
-        padded = " " + word + " "
-        length = len(padded)
-        for n in range(low, high + 1):
-            if length <= n:
-                append(padded)  # a short word counts once, as scikit-learn does
-                break
-            for offset in range(length - n + 1):
-                append(padded[offset : offset + n])
+    extend = grams.extend
+    # scikit-learn first squeezes whitespace runs to one space; splitting on whitespace gives the same words anyway.
+    for word in sentence.lower().split():
+        extend(_word_char_grams(word, low, high))
     return grams
 
 
@@ -120,9 +196,9 @@ class _TfidfBlock:
 
     analyzer: str
     ngram_range: tuple[int, int]
-    # term -> (idf * coefficient, idf); plain floats in one dict: a sentence has only a few hundred n-grams, where
-    # dict lookups beat building numpy arrays.
-    terms: dict[str, tuple[float, float]]
+    # term -> (idf * coefficient, idf, idf squared); plain floats in one dict: a sentence has only a few hundred
+    # n-grams, where dict lookups beat building numpy arrays, and one lookup per n-gram is what the time goes on.
+    terms: dict[str, tuple[float, float, float]]
 
     def score(self, sentence: str) -> float:
         """This block's contribution to the decision function: coef . l2_normalise(sublinear_tf * idf)."""
@@ -131,18 +207,21 @@ class _TfidfBlock:
             if self.analyzer == "word"
             else char_wb_ngrams(sentence, self.ngram_range)
         )
-        terms = self.terms
+        counts = Counter(grams)
         dot = 0.0
         squared_norm = 0.0
-        log = math.log
-        for gram, count in Counter(grams).items():
-            weights = terms.get(gram)
+        for weights, count in zip(map(self.terms.get, counts), counts.values(), strict=True):
             if weights is None:
                 continue
-            term_frequency = 1.0 + log(count) if count > 1 else 1.0
-            dot += term_frequency * weights[0]
-            value = term_frequency * weights[1]
-            squared_norm += value * value
+            if count == 1:
+                # A term frequency of 1.0 leaves both products unchanged, bit for bit.
+                dot += weights[0]
+                squared_norm += weights[2]
+            else:
+                term_frequency = 1.0 + math.log(count)
+                dot += term_frequency * weights[0]
+                value = term_frequency * weights[1]
+                squared_norm += value * value
         if squared_norm == 0.0:
             return 0.0
         return dot / math.sqrt(squared_norm)
@@ -162,12 +241,16 @@ class CheckworthinessModel:
             idf = np.log((1.0 + document_count) / (1.0 + document_frequency)) + 1.0
             coefficients = np.asarray(block["coefficients"], dtype=np.float64)
             vocabulary: list[str] = block["vocabulary"]
-            weighted = (idf * coefficients).tolist()
             self.blocks.append(
                 _TfidfBlock(
                     analyzer=block["analyzer"],
                     ngram_range=(int(block["ngram_range"][0]), int(block["ngram_range"][1])),
-                    terms=dict(zip(vocabulary, zip(weighted, idf.tolist(), strict=True), strict=True)),
+                    terms={
+                        term: (weighted, idf_value, idf_value * idf_value)
+                        for term, weighted, idf_value in zip(
+                            vocabulary, (idf * coefficients).tolist(), idf.tolist(), strict=True
+                        )
+                    },
                 )
             )
         self.hand_coefficients = np.asarray(payload["hand_coefficients"], dtype=np.float64)
@@ -214,9 +297,20 @@ def _default_probability(sentence: str) -> float:
 
 # The training sentences (ClaimBuster transcripts) use ASCII quotes and apostrophes; news copy uses typographic
 # ones, which would otherwise be unknown characters to the model ("hasn’t" scored 0.07, "hasn't" 0.24).
-_TYPOGRAPHIC_TO_ASCII = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+def _ascii_quotes(sentence: str) -> str:
+    # str.translate looks every character up in the table; five str.replace calls give the same string in a
+    # fraction of the time, and ASCII text (most of it) has none of the characters at all.
+    if sentence.isascii():
+        return sentence
+    return (
+        sentence.replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+        .replace("\u00a0", " ")
+    )
 
 
 def score_sentences(sentences: Sequence[str]) -> list[float]:
     """Probability (0..1, threshold 0.5) that each sentence is a check-worthy factual claim."""
-    return [_default_probability(sentence.translate(_TYPOGRAPHIC_TO_ASCII)) for sentence in sentences]
+    return [_default_probability(_ascii_quotes(sentence)) for sentence in sentences]
