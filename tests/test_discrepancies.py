@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+import tracemalloc
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from workbench import discrepancies
 from workbench.corrections import merge_claims, split_mention
 from workbench.discrepancies import (
+    MAX_SPANS,
+    MAX_SPANS_PER_VALUE,
+    Discrepancy,
     SourceText,
     claim_discrepancies,
     contradictions_for,
@@ -11,6 +20,7 @@ from workbench.discrepancies import (
     find_contradictions,
     flagged_claims,
     name_skeleton,
+    refresh_discrepancies,
     side_by_side,
 )
 from workbench.ingest import ingest_paths
@@ -199,3 +209,148 @@ def test_seed_denial_is_linked_to_the_accusation(seeded_store: Store) -> None:
         }
         assert documents != own or len(documents) > 1
         assert link.negated_side == link.claim_id
+
+
+# -- claims with thousands of sources -------------------------------------------------------------------------------
+
+WIRE_SENTENCES = (  # a wire story as outlets restate it: two counts, two spellings, a hedge in some
+    "Officials said 12 drones hit the depot near Kalynivka, Mykhailo Podolyak told reporters.",
+    "Officials said 14 drones hit the depot near Kalynivka, Mykhailo Podoliak told reporters.",
+    "Officials said 12 drones hit the alleged depot near Kalynivka, Mykhailo Podolyak told reporters.",
+    "Officials said 12 drones hit the depot near Kalynivka on Wednesday, Podolyak told reporters.",
+)
+WIRE_CLAIMANTS = ("Mykhailo Podolyak", "Ukraine's air force", None)
+
+
+def wire_sources(count: int) -> Iterator[SourceText]:
+    """`count` passages of one claim, made as they are read (a generator, as a cursor gives them)."""
+    for index in range(count):
+        sentence = WIRE_SENTENCES[index % len(WIRE_SENTENCES)]
+        yield SourceText(f"m{index:06d}", f"d{index:06d}", 10 * index, sentence, WIRE_CLAIMANTS[index % 3])
+
+
+def cap_value(kind: str, value: str) -> str:
+    return value.casefold() if kind == "spelling" else value
+
+
+def first_under_the_caps(found: Discrepancy) -> list[tuple[str, int]]:
+    """The spans a capped flag keeps of an uncapped one: the first ones, at most so many per value and in all."""
+    kept: list[tuple[str, int]] = []
+    per_value: Counter[str] = Counter()
+    for span in found.spans:
+        value = cap_value(found.kind, span.value)
+        if per_value[value] < MAX_SPANS_PER_VALUE and len(kept) < MAX_SPANS:
+            per_value[value] += 1
+            kept.append((span.mention_id, span.start))
+    return kept
+
+
+def test_a_claim_past_the_caps_keeps_the_first_spans_and_exact_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = {d.kind: d for d in detect_discrepancies("c", wire_sources(3000))}
+
+    assert set(found) == {"number", "spelling", "claimant", "hedging"}
+    assert found["number"].summary == "numbers differ: 12 in 2250 vs 14 in 750 of 3000 sources"
+    assert found["hedging"].summary == "hedged in some sources only: alleged in 750 of 3000 sources"
+    assert found["spelling"].summary == "names spelled differently: Podoliak / Podolyak"
+    assert found["claimant"].summary == "attributed to different people: Mykhailo Podolyak vs Ukraine's air force"
+    for flag in found.values():
+        per_value = Counter(cap_value(flag.kind, span.value) for span in flag.spans)
+        assert 0 < len(flag.spans) <= MAX_SPANS and max(per_value.values()) == MAX_SPANS_PER_VALUE
+    # the stored spans are exactly the first ones of the whole list, which the caps lifted give
+    for name in ("MAX_SPANS", "MAX_SPANS_PER_VALUE", "MAX_HELD_SOURCES"):
+        monkeypatch.setattr(discrepancies, name, 10**9)
+    whole = {d.kind: d for d in detect_discrepancies("c", wire_sources(3000))}
+    assert len(whole["claimant"].spans) == 2000 and len(whole["hedging"].spans) == 750
+    for kind, flag in found.items():
+        assert [(span.mention_id, span.start) for span in flag.spans] == first_under_the_caps(whole[kind])
+        assert flag.summary == whole[kind].summary or kind == "number"  # a whole number list names every source
+
+
+def test_a_claim_with_more_distinct_values_than_can_be_held_still_counts_them_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(discrepancies, "MAX_HELD_SOURCES", 5)
+    sources = (SourceText(f"m{n}", f"d{n}", 0, f"Drones hit {100 + n % 50} targets.") for n in range(1000))
+
+    (found,) = detect_discrepancies("c", sources)
+
+    assert found.kind == "number" and len(found.spans) <= 5
+    assert found.summary.startswith("numbers differ: 100 in 20 vs 101 in 20 vs ")
+    assert found.summary.endswith(" and 40 other values of 1000 sources")
+
+
+def test_detection_reads_its_sources_once_in_memory_that_does_not_grow_with_them() -> None:
+    def traced_peak(count: int) -> tuple[int, list[Discrepancy]]:
+        tracemalloc.start()
+        try:
+            found = detect_discrepancies("c", wire_sources(count))
+            return tracemalloc.get_traced_memory()[1], found
+        finally:
+            tracemalloc.stop()
+
+    traced_peak(2000)  # the sentence caches fill once
+    small, found_small = traced_peak(2000)
+    large, found_large = traced_peak(20000)
+
+    assert [flag.kind for flag in found_large] == [flag.kind for flag in found_small]
+    assert "of 20000 sources" in found_large[0].summary
+    assert large < small * 1.25, (small, large)
+
+
+def _claim_in_store(store: Store, claim_id: str, sentences: list[str], claimant: str | None = None) -> None:
+    """A claim with one passage (a whole one-sentence article) per sentence, written as ingest stores them."""
+    now = "2024-01-01T00:00:00+00:00"
+    with store.write():
+        conn = store.conn
+        conn.execute(
+            "INSERT INTO claims (id, text, claimant, source_count, document_count, sort_key, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+            [claim_id, sentences[0], claimant, len(sentences), len(sentences), now, now],
+        )
+        for number, sentence in enumerate(sentences):
+            document_id = f"{claim_id}-d{number}"
+            conn.execute(
+                "INSERT INTO documents (id, seq, file_name, source_path, title, outlet, text, content_hash,"
+                " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [document_id, number, f"{document_id}.txt", f"{document_id}.txt", "", f"Outlet {number}",
+                 sentence, f"hash-{document_id}", now],
+            )  # fmt: skip
+            conn.execute(
+                'INSERT INTO sentences (id, document_id, idx, start, "end", text) VALUES (?, ?, 0, 0, ?, ?)',
+                [f"{document_id}:0", document_id, len(sentence), sentence],
+            )
+            conn.execute(
+                'INSERT INTO mentions (id, claim_id, document_id, sentence_id, start, "end", quote, claim_text,'
+                " claimant, created_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+                [f"{claim_id}-m{number}", claim_id, document_id, f"{document_id}:0", len(sentence), sentence,
+                 sentence, claimant, now],
+            )  # fmt: skip
+
+
+def test_side_by_side_marks_every_source_though_the_stored_spans_are_capped(store: Store) -> None:
+    hedged = MAX_SPANS_PER_VALUE + 15
+    sentences = ["Drones hit the alleged depot near Kalynivka."] * hedged + ["Drones hit the depot near Kalynivka."] * 3
+    _claim_in_store(store, "c-wire", sentences)
+
+    refresh_discrepancies(store, ["c-wire"])
+
+    (flag,) = claim_discrepancies(store, "c-wire")
+    assert flag.kind == "hedging" and flag.summary == f"hedged in some sources only: alleged in {hedged} of 38 sources"
+    assert len(flag.spans) == MAX_SPANS_PER_VALUE
+    views = side_by_side(store, "c-wire")
+    assert len(views) == len(sentences)
+    for view in views[:hedged]:
+        assert [(view.sentence[h.start : h.end], h.kind) for h in view.highlights] == [("alleged", "hedging")]
+        assert view.written == (("hedging", "alleged"),)
+    assert all(not view.highlights and not view.written for view in views[hedged:])
+    assert views[-4].mention_id not in {span.mention_id for span in flag.spans}  # marked past the cap
+
+
+def test_side_by_side_writes_each_sources_values_as_its_stored_spans_do(seeded_store: Store) -> None:
+    claim_id = group_together(seeded_store, "Putin was not in the Kremlin at the time of the attack", "alleged attack")
+    flags = claim_discrepancies(seeded_store, claim_id)
+    assert flags
+    for view in side_by_side(seeded_store, claim_id):
+        for flag in flags:
+            stored = [span.text or span.value for span in flag.spans if span.mention_id == view.mention_id]
+            assert [text for kind, text in view.written if kind == flag.kind] == stored

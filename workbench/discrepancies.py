@@ -20,11 +20,11 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import combinations
-from typing import NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from workbench.store import Store, utc_now
 
@@ -180,6 +180,9 @@ class SourceView:
     sentence_start: int
     sentence: str
     highlights: tuple[Highlight, ...]
+    # (kind, value as this source writes it) for each of its differing spans, a claimant named outside the quoted
+    # sentence too: what the stored (capped) spans cannot give for every source.
+    written: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,22 +207,145 @@ class _Feature:
 # ---------------------------------------------------------------------------------------------------------------
 # Discrepancies within one claim
 
+# A claim restated by thousands of outlets has thousands of differing spans (the largest claim of a 20k-article
+# corpus: 19,869 passages, 14,660 claimant spans, a 2.5 MB row). A stored flag keeps the first of them in document
+# order, at most MAX_SPANS_PER_VALUE per distinct value and MAX_SPANS in all: twenty passages of a value show a
+# reviewer how and where it was written, and 200 spans (about 30 KB of JSON) keep a row cheap to parse each time
+# the detail pane shows the claim. A flag under the caps is stored whole. The summary counts every source, and
+# side_by_side marks each source from its own sentence, so what a reviewer sees never depends on the caps.
+MAX_SPANS_PER_VALUE = 20
+MAX_SPANS = 200
+# A claim streams past once; each distinct value (a set of numbers, a set of spellings, a claimant, ...) holds its
+# first MAX_SPANS_PER_VALUE sources, all the capped list can take from it, so memory follows the distinct values,
+# not the passages (the 20k corpus' largest claim has under 40 of each kind). A claim with a flood of distinct
+# values stops holding sources here: its stored spans are then a sample, while its summary still counts them all.
+MAX_HELD_SOURCES = 2000
+# A capped number or date flag names its most stated values with their counts instead of every source's values.
+MAX_SUMMARY_VALUES = 10
 
-def detect_discrepancies(claim_id: str, sources: Sequence[SourceText]) -> list[Discrepancy]:
-    """Every kind of disagreement among `sources` (empty when there are fewer than two)."""
-    if len(sources) < 2:
-        return []
-    found: list[Discrepancy] = []
-    features = {source.mention_id: _features(source.sentence) for source in sources}
-    for kind in ("number", "date"):
-        discrepancy = _value_discrepancy(claim_id, kind, sources, features)
-        if discrepancy:
-            found.append(discrepancy)
-    for detector in (_spelling_discrepancy, _claimant_discrepancy, _hedging_discrepancy):
-        discrepancy = detector(claim_id, sources)
-        if discrepancy:
-            found.append(discrepancy)
-    return found
+_GRANULARITIES = {"number": ("number",), "date": ("date:day", "date:weekday", "date:year")}
+
+
+def detect_discrepancies(claim_id: str, sources: Iterable[SourceText]) -> list[Discrepancy]:
+    """Every kind of disagreement among `sources` (empty when there are fewer than two), read once, in order."""
+    return _Scan(sources).discrepancies(claim_id)
+
+
+_Key = TypeVar("_Key", bound=Hashable)
+# The key of a number, date or spelling detector: (granularity or name skeleton, the values or spellings of it that
+# one source states).
+_Stated = tuple[str, frozenset[str]]
+
+
+class _Detector(Generic[_Key]):
+    """One kind of discrepancy, decided in one pass over a claim's sources from per-distinct-value aggregates.
+
+    `add` files each source under its keys (what it states: a set of numbers, the spellings of a name, ...),
+    counting the sources of each key and holding its first MAX_SPANS_PER_VALUE as examples. `decide` then works
+    from the keys and their counts alone, and `spans_of` gives the differing spans of any one source: those of the
+    held examples are stored, those of every shown source are marked side by side.
+    """
+
+    kind = ""
+
+    def __init__(self) -> None:
+        self.counts: dict[_Key, int] = {}
+        self.examples: dict[_Key, list[int]] = {}
+
+    def add(self, index: int, source: SourceText, hold: Callable[[int, SourceText], bool]) -> None:
+        for key in self.keys(source):
+            count = self.counts.get(key, 0)
+            if not count:
+                self.first_seen(key, index, source)
+            self.counts[key] = count + 1
+            # Later sources of a key are past its cap: every source of a flagged key has a span of its values.
+            if count < MAX_SPANS_PER_VALUE and hold(index, source):
+                self.examples.setdefault(key, []).append(index)
+
+    def keys(self, source: SourceText) -> Iterable[_Key]:
+        raise NotImplementedError
+
+    def first_seen(self, key: _Key, index: int, source: SourceText) -> None:
+        """A hook for what a detector notes about the first source of a key."""
+
+    def decide(self, total: int) -> bool:
+        """Whether the sources disagree; called once, after the last source."""
+        raise NotImplementedError
+
+    def flagged(self, key: _Key) -> bool:
+        """Whether the sources of `key` have differing spans (once decided)."""
+        return True
+
+    def spans_of(self, source: SourceText) -> list[Span]:
+        """The differing spans of one source (once decided), in sentence order."""
+        raise NotImplementedError
+
+    def cap_value(self, span: Span) -> str:
+        """The distinct value a span counts against MAX_SPANS_PER_VALUE. Every source of a flagged key has a span of
+        each of its values, so a key's held first MAX_SPANS_PER_VALUE sources hold all the capped list can take."""
+        return span.value
+
+    def summary(self, spans: Sequence[Span], complete: bool, total: int) -> str:
+        """`spans`: those of the held examples, in order (every span when `complete`); `total`: the sources."""
+        raise NotImplementedError
+
+    def discrepancy(self, claim_id: str, total: int, held: dict[int, SourceText]) -> Discrepancy:
+        keys = [key for key in self.counts if self.flagged(key)]
+        indexes = sorted({index for key in keys for index in self.examples.get(key, ())})
+        spans = [span for index in indexes for span in self.spans_of(held[index])]
+        kept = _capped(spans, self.cap_value)
+        complete = len(kept) == len(spans) and all(self.counts[key] == len(self.examples.get(key, ())) for key in keys)
+        return Discrepancy(claim_id, self.kind, self.summary(spans, complete, total), tuple(kept))
+
+
+def _capped(spans: Sequence[Span], cap_value: Callable[[Span], str]) -> list[Span]:
+    kept: list[Span] = []
+    per_value: Counter[str] = Counter()
+    for span in spans:
+        value = cap_value(span)
+        if per_value[value] < MAX_SPANS_PER_VALUE:
+            per_value[value] += 1
+            kept.append(span)
+            if len(kept) == MAX_SPANS:
+                break
+    return kept
+
+
+class _Scan:
+    """Every detector over one pass of a claim's sources; holds no more than MAX_HELD_SOURCES of them."""
+
+    def __init__(self, sources: Iterable[SourceText], features: Mapping[str, Sequence[_Feature]] | None = None) -> None:
+        self.detectors: dict[str, _Detector[Any]] = {
+            "number": _ValueDetector("number", features),
+            "date": _ValueDetector("date", features),
+            "spelling": _SpellingDetector(),
+            "claimant": _ClaimantDetector(),
+            "hedging": _HedgingDetector(),
+        }
+        self.held: dict[int, SourceText] = {}
+        self.total = 0
+        for index, source in enumerate(sources):
+            self.total = index + 1
+            for detector in self.detectors.values():
+                detector.add(index, source, self._hold)
+        self.kinds = {kind for kind, found in self.detectors.items() if self.total >= 2 and found.decide(self.total)}
+
+    def _hold(self, index: int, source: SourceText) -> bool:
+        if index not in self.held:
+            if len(self.held) >= MAX_HELD_SOURCES:
+                return False
+            self.held[index] = source
+        return True
+
+    def discrepancies(self, claim_id: str) -> list[Discrepancy]:
+        return [
+            detector.discrepancy(claim_id, self.total, self.held)
+            for kind, detector in self.detectors.items()
+            if kind in self.kinds
+        ]
+
+    def spans_of(self, kind: str, source: SourceText) -> list[Span]:
+        return self.detectors[kind].spans_of(source) if kind in self.kinds else []
 
 
 # Wire copy repeats sentences verbatim across outlets, so a big claim's sources share a few sentences: each is
@@ -272,83 +398,169 @@ def _number_value(match: re.Match[str]) -> str | None:
     return f"{digits * _SCALES.get(scale, 1):g}"
 
 
-def _value_discrepancy(
-    claim_id: str, kind: str, sources: Sequence[SourceText], features: dict[str, Sequence[_Feature]]
-) -> Discrepancy | None:
+class _ValueDetector(_Detector[_Stated]):
     """Numbers (or dates of one granularity) differ when two sources each state a value the other lacks.
 
     Sources are compared by their distinct sets of values, not pairwise: a claim restated by a thousand outlets
     mostly states one or two sets, and a source's values that some other source lacks (while stating one of its
-    own) are flagged, as a comparison of every pair would flag them.
+    own) are flagged, as a comparison of every pair would flag them. A key is (granularity, set of values).
     """
-    kinds = ("number",) if kind == "number" else ("date:day", "date:weekday", "date:year")
-    spans: dict[tuple[str, int], Span] = {}
-    for granularity in kinds:
-        # Sources quoting one sentence share its parsed features (one cached tuple): their values are taken once.
-        of_features: dict[int, frozenset[str]] = {}
-        values: dict[str, frozenset[str]] = {}
-        for source in sources:
-            own_features = features[source.mention_id]
-            own = of_features.get(id(own_features))
-            if own is None:
-                own = of_features[id(own_features)] = frozenset(f.value for f in own_features if f.kind == granularity)
-            values[source.mention_id] = own
-        stated = {own for own in values.values() if own}
-        if len(stated) < 2:
-            continue
-        differing: dict[frozenset[str], set[str]] = {}
-        for own in stated:
-            for other in stated:
-                if own - other and other - own:
-                    differing.setdefault(own, set()).update(own - other)
-        if not differing:
-            continue
-        for source in sources:
-            flagged = differing.get(values[source.mention_id])
-            if not flagged:
-                continue
-            for feature in features[source.mention_id]:
-                if feature.kind == granularity and feature.value in flagged:
-                    spans[(source.mention_id, feature.start)] = _span(source, feature)
-    if not spans:
-        return None
-    ordered = _ordered_spans(sources, spans.values())
-    summary = f"{DISCREPANCY_LABELS[kind]}: " + " vs ".join(_per_source_values(sources, ordered))
-    return Discrepancy(claim_id, kind, summary, ordered)
+
+    def __init__(self, kind: str, features: Mapping[str, Sequence[_Feature]] | None = None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.granularities = _GRANULARITIES[kind]
+        self.features = features  # by mention id, when the caller parsed the sentences; else parsed (and cached) here
+        self.differing: dict[_Stated, frozenset[str]] = {}
+
+    def _features_of(self, source: SourceText) -> Sequence[_Feature]:
+        return _features(source.sentence) if self.features is None else self.features[source.mention_id]
+
+    def keys(self, source: SourceText) -> list[_Stated]:
+        stated = _stated(source.sentence) if self.features is None else _stated_in(self.features[source.mention_id])
+        return [key for key in stated if key[0] in self.granularities]
+
+    def decide(self, total: int) -> bool:
+        for granularity in self.granularities:
+            stated = [values for kind, values in self.counts if kind == granularity]
+            for own in stated:
+                for other in stated:
+                    if own - other and other - own:
+                        key = (granularity, own)
+                        self.differing[key] = self.differing.get(key, frozenset()) | (own - other)
+        return bool(self.differing)
+
+    def flagged(self, key: _Stated) -> bool:
+        return key in self.differing
+
+    def spans_of(self, source: SourceText) -> list[Span]:
+        stated = dict(self.keys(source))
+        spans = [
+            _span(source, feature)
+            for feature in self._features_of(source)
+            if feature.kind in stated and feature.value in self.differing.get((feature.kind, stated[feature.kind]), ())
+        ]
+        return sorted(spans, key=lambda span: span.start)
+
+    def summary(self, spans: Sequence[Span], complete: bool, total: int) -> str:
+        label = DISCREPANCY_LABELS[self.kind]
+        if complete:
+            return f"{label}: " + " vs ".join(_per_source_values(spans))
+        # Too many sources to name each one's values: each differing value with how many sources state it.
+        sources_of: Counter[str] = Counter()
+        for key, values in self.differing.items():
+            for value in values:
+                sources_of[value] += self.counts[key]
+        written: dict[str, str] = {}
+        for span in spans:
+            written.setdefault(span.value, span.text)
+        first = {value: position for position, value in enumerate(written)}
+        ranked = sorted(sources_of, key=lambda value: (-sources_of[value], first.get(value, len(first)), value))
+        listed = " vs ".join(
+            f"{written.get(value, value)} in {sources_of[value]}" for value in ranked[:MAX_SUMMARY_VALUES]
+        )
+        more = len(ranked) - MAX_SUMMARY_VALUES
+        return f"{label}: {listed}{f' and {more} other values' if more > 0 else ''} of {total} sources"
 
 
-def _spelling_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discrepancy | None:
+def _value_discrepancy(
+    claim_id: str, kind: str, sources: Iterable[SourceText], features: Mapping[str, Sequence[_Feature]]
+) -> Discrepancy | None:
+    """The `kind` ("number" or "date") discrepancy of `sources`, from their sentences' `features` by mention id."""
+    return next((found for found in _Scan(sources, features).discrepancies(claim_id) if found.kind == kind), None)
+
+
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def _stated(sentence: str) -> tuple[_Stated, ...]:
+    return _stated_in(_features(sentence))
+
+
+def _stated_in(features: Sequence[_Feature]) -> tuple[_Stated, ...]:
+    """(granularity, its values) for each granularity of number or date a sentence states."""
+    values: dict[str, set[str]] = {}
+    for feature in features:
+        values.setdefault(feature.kind, set()).add(feature.value)
+    return tuple((kind, frozenset(own)) for kind, own in values.items())
+
+
+class _SpellingDetector(_Detector[_Stated]):
     """Names with one spelling-blind skeleton but two spellings, each used by a source that lacks the other.
 
-    Linear in the names of the claim's sources (grouped by skeleton), so a claim with hundreds of sources is cheap.
+    A key is (skeleton, the spellings of it one source uses), so a claim with thousands of sources is decided from
+    the few spelling sets they use.
     """
-    occurrences: dict[str, dict[str, list[tuple[SourceText, int, int, str]]]] = defaultdict(lambda: defaultdict(list))
-    spellings_of: dict[str, set[str]] = {}
-    for source in sources:
-        names = _names(source.sentence)
-        spellings_of[source.mention_id] = {token.casefold() for token, _, _ in names}
-        for token, start, end in names:
+
+    kind = "spelling"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first: dict[_Stated, tuple[int, dict[str, str]]] = {}  # a key's first source: index, tokens as written
+        self.differing: dict[_Stated, set[str]] = {}
+        self.pairs: set[tuple[str, str]] = set()
+
+    def keys(self, source: SourceText) -> tuple[_Stated, ...]:
+        return _spellings(source.sentence)
+
+    def first_seen(self, key: _Stated, index: int, source: SourceText) -> None:
+        written: dict[str, str] = {}
+        for token, _, _ in _names(source.sentence):
+            if name_skeleton(token) == key[0]:
+                written.setdefault(token.casefold(), token)
+        self.first[key] = (index, written)
+
+    def decide(self, total: int) -> bool:
+        by_skeleton: dict[str, list[_Stated]] = defaultdict(list)
+        for key in self.counts:
+            by_skeleton[key[0]].append(key)
+        for keys in by_skeleton.values():
+            for first, second in combinations(sorted(frozenset().union(*(own for _, own in keys))), 2):
+                if abs(len(first) - len(second)) > 1:
+                    continue
+                # both spellings in one source is not a disagreement between sources
+                only_first = [key for key in keys if first in key[1] and second not in key[1]]
+                only_second = [key for key in keys if second in key[1] and first not in key[1]]
+                if not only_first or not only_second:
+                    continue
+                written = (self._first_written(only_first, first), self._first_written(only_second, second))
+                self.pairs.add((min(written), max(written)))
+                for key in only_first:
+                    self.differing.setdefault(key, set()).add(first)
+                for key in only_second:
+                    self.differing.setdefault(key, set()).add(second)
+        return bool(self.pairs)
+
+    def _first_written(self, keys: Sequence[_Stated], spelling: str) -> str:
+        """`spelling` as the first source using it (among those of `keys`) first writes it."""
+        return min((self.first[key] for key in keys), key=lambda first: first[0])[1][spelling]
+
+    def flagged(self, key: _Stated) -> bool:
+        return key in self.differing
+
+    def spans_of(self, source: SourceText) -> list[Span]:
+        own = dict(_spellings(source.sentence))
+        spans = []
+        for token, start, end in _names(source.sentence):
             skeleton = name_skeleton(token)
-            if len(skeleton) >= 2:
-                occurrences[skeleton][token.casefold()].append((source, start, end, token))
-    spans: dict[tuple[str, int], Span] = {}
-    pairs: set[tuple[str, str]] = set()
-    for spellings in occurrences.values():
-        for first, second in combinations(sorted(spellings), 2):
-            if abs(len(first) - len(second)) > 1:
-                continue
-            # both spellings in one source is not a disagreement between sources
-            only_first = [item for item in spellings[first] if second not in spellings_of[item[0].mention_id]]
-            only_second = [item for item in spellings[second] if first not in spellings_of[item[0].mention_id]]
-            if not only_first or not only_second:
-                continue
-            pairs.add((min(only_first[0][3], only_second[0][3]), max(only_first[0][3], only_second[0][3])))
-            for source, start, end, token in only_first + only_second:
-                spans[(source.mention_id, start)] = _span_at(source, start, end, token)
-    if not spans:
-        return None
-    summary = f"{DISCREPANCY_LABELS['spelling']}: " + ", ".join(f"{a} / {b}" for a, b in sorted(pairs))
-    return Discrepancy(claim_id, "spelling", summary, _ordered_spans(sources, spans.values()))
+            if token.casefold() in self.differing.get((skeleton, own.get(skeleton)), ()):
+                spans.append(_span_at(source, start, end, token))
+        return spans
+
+    def cap_value(self, span: Span) -> str:
+        return span.value.casefold()
+
+    def summary(self, spans: Sequence[Span], complete: bool, total: int) -> str:
+        return f"{DISCREPANCY_LABELS['spelling']}: " + ", ".join(f"{a} / {b}" for a, b in sorted(self.pairs))
+
+
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def _spellings(sentence: str) -> tuple[_Stated, ...]:
+    """(skeleton, the spellings of it the sentence uses, casefolded) for each name of two or more consonants."""
+    spellings: dict[str, set[str]] = {}
+    for token, _, _ in _names(sentence):
+        skeleton = name_skeleton(token)
+        if len(skeleton) >= 2:
+            spellings.setdefault(skeleton, set()).add(token.casefold())
+    return tuple((skeleton, frozenset(own)) for skeleton, own in spellings.items())
 
 
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
@@ -374,22 +586,30 @@ def name_skeleton(name: str) -> str:
     return re.sub(r"(.)\1+", r"\1", skeleton)
 
 
-def _claimant_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discrepancy | None:
-    attributed = [source for source in sources if source.claimant and source.claimant.strip()]
-    distinct: list[str] = []
-    seen: set[str] = set()
-    for source in attributed:
+class _ClaimantDetector(_Detector[str]):
+    """Sources attributing the claim to people who are not the same person; a key is a claimant as written."""
+
+    kind = "claimant"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.distinct: list[str] = []
+
+    def keys(self, source: SourceText) -> tuple[str, ...]:
+        return (source.claimant,) if source.claimant and source.claimant.strip() else ()
+
+    def first_seen(self, key: str, index: int, source: SourceText) -> None:
+        # a name seen before is in `distinct`, or the same person as one there: only a new name can add to it
+        if not any(_same_person(key, known) for known in self.distinct):
+            self.distinct.append(key)
+
+    def decide(self, total: int) -> bool:
+        return len(self.distinct) >= 2
+
+    def spans_of(self, source: SourceText) -> list[Span]:
         claimant = source.claimant or ""
-        if claimant in seen:
-            continue  # a name seen before is in `distinct`, or the same person as one there: nothing changes
-        seen.add(claimant)
-        if not any(_same_person(claimant, known) for known in distinct):
-            distinct.append(claimant)
-    if len(distinct) < 2:
-        return None
-    spans: list[Span] = []
-    for source in attributed:
-        claimant = source.claimant or ""
+        if not claimant.strip():
+            return []
         folded = source.sentence.casefold()
         position = folded.find(claimant.casefold())
         if position < 0:
@@ -400,7 +620,7 @@ def _claimant_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discr
             claimant_text = claimant
         start = max(position, 0)
         end = start + len(claimant_text) if position >= 0 else start
-        spans.append(
+        return [
             Span(
                 source.mention_id,
                 source.document_id,
@@ -409,9 +629,10 @@ def _claimant_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discr
                 source.sentence[start:end],
                 claimant,
             )
-        )
-    summary = f"{DISCREPANCY_LABELS['claimant']}: " + " vs ".join(distinct)
-    return Discrepancy(claim_id, "claimant", summary, tuple(spans))
+        ]
+
+    def summary(self, spans: Sequence[Span], complete: bool, total: int) -> str:
+        return f"{DISCREPANCY_LABELS['claimant']}: " + " vs ".join(self.distinct)
 
 
 def _same_person(first: str, second: str) -> bool:
@@ -429,17 +650,24 @@ def _hedges(sentence: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((match.start(), match.end(), match.group(0).lower()) for match in _HEDGE.finditer(sentence))
 
 
-def _hedging_discrepancy(claim_id: str, sources: Sequence[SourceText]) -> Discrepancy | None:
-    hedges = {source.mention_id: _hedges(source.sentence) for source in sources}
-    hedged = [source for source in sources if hedges[source.mention_id]]
-    if not hedged or len(hedged) == len(sources):
-        return None
-    spans = tuple(
-        _span_at(source, start, end, word) for source in hedged for start, end, word in hedges[source.mention_id]
-    )
-    words = sorted({span.value for span in spans})
-    summary = f"{DISCREPANCY_LABELS['hedging']}: {', '.join(words)} in {len(hedged)} of {len(sources)} sources"
-    return Discrepancy(claim_id, "hedging", summary, spans)
+class _HedgingDetector(_Detector[frozenset[str]]):
+    """Hedging words in some sources but not in others; a key is the set of hedging words of one source."""
+
+    kind = "hedging"
+
+    def keys(self, source: SourceText) -> tuple[frozenset[str], ...]:
+        hedges = _hedges(source.sentence)
+        return (frozenset(word for _, _, word in hedges),) if hedges else ()
+
+    def decide(self, total: int) -> bool:
+        return 0 < sum(self.counts.values()) < total
+
+    def spans_of(self, source: SourceText) -> list[Span]:
+        return [_span_at(source, start, end, word) for start, end, word in _hedges(source.sentence)]
+
+    def summary(self, spans: Sequence[Span], complete: bool, total: int) -> str:
+        words = ", ".join(sorted(frozenset[str]().union(*self.counts)))
+        return f"{DISCREPANCY_LABELS['hedging']}: {words} in {sum(self.counts.values())} of {total} sources"
 
 
 _SPAN_FIELDS = tuple(field.name for field in fields(Span))
@@ -472,25 +700,22 @@ def _span_at(source: SourceText, start: int, end: int, value: str) -> Span:
     )
 
 
-def _ordered_spans(sources: Sequence[SourceText], spans: Iterable[Span]) -> tuple[Span, ...]:
-    order = {source.mention_id: index for index, source in enumerate(sources)}
-    return tuple(sorted(spans, key=lambda span: (order[span.mention_id], span.start)))
-
-
-def _per_source_values(sources: Sequence[SourceText], spans: Sequence[Span]) -> list[str]:
-    by_source: dict[str, list[str]] = defaultdict(list)
+def _per_source_values(spans: Sequence[Span]) -> list[str]:
+    """Each source's differing values as written, in order (`spans` are in source order)."""
+    by_source: dict[str, list[str]] = {}
     for span in spans:
-        if span.text not in by_source[span.mention_id]:
-            by_source[span.mention_id].append(span.text)
-    return [", ".join(by_source[source.mention_id]) for source in sources if by_source[source.mention_id]]
+        written = by_source.setdefault(span.mention_id, [])
+        if span.text not in written:
+            written.append(span.text)
+    return [", ".join(written) for written in by_source.values()]
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Stored flags
 
 
-def load_sources(store: Store, claim_id: str) -> list[SourceText]:
-    """The passages of a claim with their sentences, in document order."""
+def iter_sources(store: Store, claim_id: str) -> Iterator[SourceText]:
+    """The passages of a claim with their sentences, in document order, as the cursor reads them."""
     # The passage's own span stands in for a missing sentence; it is cut out in SQL (substr counts characters, as
     # Python slicing does) so a claim with thousands of passages never loads thousands of whole articles.
     rows = store.conn.execute(
@@ -504,18 +729,25 @@ def load_sources(store: Store, claim_id: str) -> list[SourceText]:
         """,
         [claim_id],
     )
-    sources = []
     for mention_id, document_id, claimant, start, sentence_start, sentence, quote in rows:
         if quote is None:
             start = sentence_start
         else:
             sentence = quote
-        sources.append(SourceText(mention_id, document_id, start, sentence, claimant))
-    return sources
+        yield SourceText(mention_id, document_id, start, sentence, claimant)
+
+
+def load_sources(store: Store, claim_id: str) -> list[SourceText]:
+    """The passages of a claim with their sentences, in document order."""
+    return list(iter_sources(store, claim_id))
 
 
 def refresh_discrepancies(store: Store, claim_ids: Iterable[str] | None = None) -> int:
-    """Recompute the stored flags of the given claims (all claims if None); returns how many flags now exist."""
+    """Recompute the stored flags of the given claims (all claims if None); returns how many flags now exist.
+
+    Each claim's passages stream from the cursor through the detectors, so memory stays the same whether a claim
+    has ten passages or twenty thousand.
+    """
     with store.write():
         if claim_ids is None:
             store.conn.execute("DELETE FROM discrepancies")
@@ -527,8 +759,7 @@ def refresh_discrepancies(store: Store, claim_ids: Iterable[str] | None = None) 
                 store.conn.execute(f"DELETE FROM discrepancies WHERE claim_id IN ({','.join('?' * len(chunk))})", chunk)
         now = utc_now()
         for claim_id in ids:
-            sources = load_sources(store, claim_id)
-            for discrepancy in detect_discrepancies(claim_id, sources):
+            for discrepancy in detect_discrepancies(claim_id, iter_sources(store, claim_id)):
                 store.conn.execute(
                     "INSERT INTO discrepancies (claim_id, kind, summary, spans, detected_at) VALUES (?, ?, ?, ?, ?)",
                     [
@@ -543,7 +774,7 @@ def refresh_discrepancies(store: Store, claim_ids: Iterable[str] | None = None) 
 
 
 def claim_discrepancies(store: Store, claim_id: str) -> list[Discrepancy]:
-    """The stored flags of one claim, in DISCREPANCY_KINDS order."""
+    """The stored flags of one claim, in DISCREPANCY_KINDS order (each with at most MAX_SPANS spans)."""
     rows = store.conn.execute("SELECT kind, summary, spans FROM discrepancies WHERE claim_id = ?", [claim_id])
     found = [
         Discrepancy(claim_id, row[0], row[1], tuple(Span(**span) for span in json.loads(row[2] or "[]")))
@@ -568,9 +799,14 @@ def flagged_claims(store: Store, kind: str | None = None) -> list[dict]:
 
 
 def side_by_side(store: Store, claim_id: str) -> list[SourceView]:
-    """Each source sentence of a claim with the differing spans marked, for the detail pane's side-by-side view."""
-    sources = load_sources(store, claim_id)
+    """Each source sentence of a claim with the differing spans marked, for the detail pane's side-by-side view.
+
+    The stored flags say which kinds to mark; their spans are capped, so each source's own spans come from its
+    sentence, by the detectors decided over all the claim's sources (one view per source is built anyway).
+    """
     flags = claim_discrepancies(store, claim_id)
+    sources = load_sources(store, claim_id)
+    scan = _Scan(sources) if flags else None
     documents = {
         row[0]: (row[1], row[2])
         for row in store.conn.execute(
@@ -581,12 +817,12 @@ def side_by_side(store: Store, claim_id: str) -> list[SourceView]:
     }
     views = []
     for source in sources:
+        spans = [(flag.kind, span) for flag in flags for span in scan.spans_of(flag.kind, source)] if scan else []
         highlights = sorted(
             (
-                Highlight(span.start - source.sentence_start, span.end - source.sentence_start, flag.kind, span.value)
-                for flag in flags
-                for span in flag.spans
-                if span.mention_id == source.mention_id and span.end > span.start
+                Highlight(span.start - source.sentence_start, span.end - source.sentence_start, kind, span.value)
+                for kind, span in spans
+                if span.end > span.start
             ),
             key=lambda highlight: (highlight.start, highlight.end),
         )
@@ -600,6 +836,7 @@ def side_by_side(store: Store, claim_id: str) -> list[SourceView]:
                 source.sentence_start,
                 source.sentence,
                 tuple(highlights),
+                tuple((kind, span.text or span.value) for kind, span in spans),
             )
         )
     return views
