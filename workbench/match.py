@@ -36,7 +36,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -323,6 +323,12 @@ class _Features:
     blocking_keys: frozenset[str]
     frame_classes: frozenset[str]
     frame_parties: frozenset[str]
+    # Hashed once: every add looks its wording up in the claim's set of posted wordings, and the generated hash
+    # would walk all the fields above each time. (String hashes differ between processes: never pickle these.)
+    value_hash: int = field(compare=False, repr=False)
+
+    def __hash__(self) -> int:
+        return self.value_hash
 
 
 def _frame_parties(frame: ClaimFrame) -> frozenset[str]:
@@ -394,7 +400,7 @@ def _features(text: str, claimant: str | None) -> _Features:
     # What the claim asserts, with its polarity, as keys of its own: "didn't attack" and "has nothing to do with"
     # share the key of a denial, "no one was hurt" and "without causing injuries" that of an injury negated.
     keys.update(_predicate_keys(frame))
-    return _Features(
+    values = (
         frozenset(keys),
         frozenset(numbers),
         frozenset(entities),
@@ -409,6 +415,7 @@ def _features(text: str, claimant: str | None) -> _Features:
         frame.classes,
         _frame_parties(frame),
     )
+    return _Features(*values, hash(values))
 
 
 def _predicate_keys(frame: ClaimFrame) -> set[str]:
@@ -556,8 +563,11 @@ class ClaimMatcher:
         self._evict_between_documents(document_id)
         features = _features(text, claimant)
         self._mention_count += repeats
-        for key in features.blocking_keys:
-            self._document_frequency[key] += repeats
+        if repeats == 1:
+            self._document_frequency.update(features.blocking_keys)  # counted in C
+        else:
+            for key in features.blocking_keys:
+                self._document_frequency[key] += repeats
         posted_keys = self._post(claim_id, features, document_id)
         previous_document = self._claim_last_document.get(claim_id)
         self._claim_last_document[claim_id] = document_id
@@ -604,8 +614,10 @@ class ClaimMatcher:
         if claim_id is None:
             return None
         query = _features(text, claimant)
-        if any(_conflict(query, known) for known in self._claim_details.get(claim_id, ())):
-            return None
+        if (query.numbers or query.weekdays or query.people) and any(
+            _conflict(query, known) for known in self._claim_details.get(claim_id, ())
+        ):
+            return None  # a wording without numbers, weekdays or people conflicts with nothing
         return claim_id
 
     def _post(self, claim_id: str, features: _Features, document_id: str) -> list[str] | None:
