@@ -410,3 +410,26 @@ async def test_stepping_past_the_bottom_scrolls_a_third_of_the_view(tmp_path: Pa
         assert table.cursor - round(table.scroll_y) == rows - step  # the next claims are visible below the cursor
         await pilot.press(*["k"] * (rows - step + 1))  # one above the top
         assert round(table.scroll_y) == 0
+
+
+def test_the_values_table_shows_a_source_past_the_stored_span_cap(tmp_path: Path) -> None:
+    # A flag stores the spans of its first sources only; the detail pane's table must still fill every source's row.
+    from rich.console import Console
+    from test_discrepancies import _claim_in_store
+
+    from workbench.claims_view import ClaimsView
+    from workbench.discrepancies import MAX_SPANS_PER_VALUE, refresh_discrepancies
+    from workbench.ui.widgets.detail import DiscrepancySection
+
+    hedged = MAX_SPANS_PER_VALUE + 5
+    sentences = ["Drones hit the alleged depot near Kalynivka."] * hedged + ["Drones hit the depot near Kalynivka."]
+    with open_store(tmp_path / "capped.db") as store:
+        _claim_in_store(store, "c-wire", sentences)
+        refresh_discrepancies(store, ["c-wire"])
+        detail = ClaimsView(store).detail("c-wire")
+    assert detail is not None
+    console = Console(width=200, record=True)
+    console.print(DiscrepancySection().render_detail(detail))
+    rows = {line.split(".", 1)[0].strip(): line for line in console.export_text().splitlines() if "Outlet" in line}
+    assert "alleged" in rows[str(hedged)]  # the last hedged source, past the cap
+    assert "—" in rows[str(hedged + 1)]  # the unhedged one

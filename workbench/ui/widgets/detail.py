@@ -157,10 +157,9 @@ class DiscrepancySection:
         for number, view in enumerate(detail.side_by_side, 1):
             cells: list[Text] = [Text(f"{number}. {view.outlet or view.file_name}")]
             for flag in detail.discrepancies:
-                # As written in this source; a claimant may be named outside the quoted sentence, so not sliced from it.
-                written = list(
-                    dict.fromkeys(span.text or span.value for span in flag.spans if span.mention_id == view.mention_id)
-                )
+                # As written in this source (a claimant may be named outside the quoted sentence, so not sliced from
+                # it); from the view, not the flag: a flag stores the spans of its first sources only.
+                written = list(dict.fromkeys(text for kind, text in view.written if kind == flag.kind))
                 style = KIND_STYLES.get(flag.kind, "")
                 cells.append(Text(", ".join(written), style=style) if written else Text("—", style="dim"))
             values.add_row(*cells)
