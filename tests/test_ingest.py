@@ -124,3 +124,23 @@ def test_bad_files_fail_alone_and_the_rest_is_ingested(tmp_path: Path, store: St
     assert len(report.added) == 3
     failed = dict((Path(path).name, reason) for path, reason in report.failed)
     assert failed == {"empty.txt": "empty file", "random.txt": "binary content (not a text file)"}
+
+
+def test_a_documents_passage_ids_are_stable_and_sort_together(seeded_store: Store) -> None:
+    # Passage ids derive from the document's content hash and offsets (stable across re-ingest), and one document's
+    # ids share a prefix, so its primary-key inserts go to neighbouring index pages.
+    from workbench.ingest import mention_id_for
+
+    rows = seeded_store.conn.execute(
+        'SELECT m.id, d.content_hash, m.start, m."end" FROM mentions m JOIN documents d ON d.id = m.document_id'
+    ).fetchall()
+    assert rows
+    for mention_id, content_hash, start, end in rows:
+        assert mention_id == mention_id_for(content_hash, start, end) == f"m{content_hash[:16]}:{start}-{end}"
+    by_document: dict[str, list[str]] = {}
+    for mention_id, content_hash, _, _ in rows:
+        by_document.setdefault(content_hash, []).append(mention_id)
+    ordered = sorted(mention_id for mention_id, *_ in rows)
+    for ids in by_document.values():
+        positions = sorted(ordered.index(mention_id) for mention_id in ids)
+        assert positions == list(range(positions[0], positions[0] + len(ids)))  # contiguous in key order
