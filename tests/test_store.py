@@ -90,3 +90,19 @@ def test_read_only_file_opens_for_reading_and_refuses_writes(db_path: Path) -> N
                 pass
     finally:
         db_path.chmod(0o644)
+
+
+def test_every_claims_order_is_read_from_an_index_without_the_dropped_prefix_indexes(tmp_path: Path) -> None:
+    from workbench.claims_view import SORT_SQL
+
+    with open_store(tmp_path / "plans.db") as store:
+        indexes = {row[0] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert not indexes & {"idx_claims_sort_key", "idx_claims_checkworthiness", "idx_claims_source_count"}
+        for order in SORT_SQL.values():
+            query = f"EXPLAIN QUERY PLAN SELECT c.rowid FROM claims c ORDER BY {order}"
+            plan = " ".join(row[3] for row in store.query(query))
+            assert "TEMP B-TREE" not in plan and "USING COVERING INDEX" in plan, (order, plan)
+        plan = " ".join(
+            row[3] for row in store.query("EXPLAIN QUERY PLAN SELECT claim_id FROM reviews WHERE status = 'true'")
+        )
+        assert "idx_reviews_status_claim" in plan, plan

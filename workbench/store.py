@@ -265,6 +265,14 @@ def m004_pending_discrepancy_refresh(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_drop_prefix_indexes(db: Database) -> None:
+    # Each of these is the leading column of an m002 index that serves the same lookups and orders, yet every
+    # claim summary update (each new outlet quoting a claim) rewrote both: 5% of a 10,000-article ingest's time.
+    for name in ("idx_claims_sort_key", "idx_claims_checkworthiness", "idx_claims_source_count", "idx_reviews_status"):
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+
+
 def known_migration_names() -> set[str]:
     return {migration.name for migration in migrations._migrations}
 
