@@ -45,6 +45,8 @@ TIMED_STAGES = (
     ("workbench.ingest", "split_sentences", "split"),
     ("workbench.ingest", "extract_claims", "extract + score"),
     ("workbench.prepare:PreparationWorker", "take", "waiting for the worker"),
+    # A few bytes a file, but the write wakes the worker, and on a loaded machine the waker can lose its core.
+    ("workbench.prepare:PreparationWorker", "submit", "handing files to the worker"),
     ("workbench.ingest:Ingester", "stored_already", "stored already? (hash)"),
     ("workbench.match:ClaimMatcher", "match", "group: match"),
     ("workbench.match:ClaimMatcher", "add", "group: add"),
