@@ -454,3 +454,102 @@ def test_ctrl_c_typed_in_a_terminal_ends_a_pipelined_ingest_cleanly(corpus_folde
     reference = tmp_path / "reference.db"
     _ingest(reference, folder, pipeline=False)
     assert _documents(db_path) == _documents(reference) == ARTICLES + 30
+
+
+def test_a_document_prepared_with_its_features_is_grouped_without_computing_them(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the worker sends for each file, made here (no process start to wait for): the ingest process then
+    # computes no feature the worker gave, and stores exactly what it stores without them.
+    import workbench.match as match
+
+    computed: list[tuple[str, str | None]] = []
+    compute = match._compute_features  # noqa: SLF001
+
+    def counting(text: str, claimant: str | None) -> match.MatchFeatures:
+        computed.append((text, claimant))
+        return compute(text, claimant)
+
+    files = sorted(corpus_folder.glob("synthetic_*[0-9].txt"))[:12]  # articles only: no binary, empty or copy
+    sent = prepare._SentWordings()  # noqa: SLF001
+    outcomes = [sent.with_features(outcome) for outcome in map(functools.partial(_prepared, max_bytes=10**7), files)]
+    assert sum(len(outcome.features) for outcome in outcomes) > 20
+    match._features.cache_clear()  # noqa: SLF001
+    monkeypatch.setattr(match, "_compute_features", counting)
+    with open_store(tmp_path / "given.db") as store:
+        ingester = ingest.Ingester(store)
+        report = IngestReport()
+        for path, outcome in zip(files, outcomes, strict=True):
+            ingester.ingest_prepared(path, outcome, report)
+        ingester.finish()
+    assert computed == []
+    match._features.cache_clear()  # noqa: SLF001
+    with open_store(tmp_path / "computed.db") as store:
+        ingester = ingest.Ingester(store)
+        for path in files:
+            ingester.ingest_file(path, IngestReport())
+        ingester.finish()
+    assert len(computed) > 20
+    assert _table_contents(tmp_path / "given.db") == _table_contents(tmp_path / "computed.db")
+
+
+def _prepared(path: Path, max_bytes: int) -> prepare.PreparedDocument:
+    outcome = prepare.prepare_document(path, max_bytes)
+    assert isinstance(outcome, prepare.PreparedDocument)
+    return outcome
+
+
+def test_given_features_stand_in_for_computing_and_are_dropped_after_the_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import workbench.match as match
+
+    wording = ("Drones hit the Kalynivka depot on May 9", "Kremlin")
+    given = match._compute_features(*wording)  # noqa: SLF001
+    match._features.cache_clear()  # noqa: SLF001
+
+    def refuse(text: str, claimant: str | None) -> match.MatchFeatures:
+        raise AssertionError("computed a given wording")
+
+    monkeypatch.setattr(match, "_compute_features", refuse)
+    with match.features_given([(*wording, given)]):
+        assert match.features_of(*wording) is given
+    assert not match._given_features  # noqa: SLF001
+    with pytest.raises(AssertionError, match="computed"), match.features_given([(*wording, given)]):
+        match.features_of("Another wording", None)
+    assert not match._given_features  # noqa: SLF001
+
+
+def test_features_cross_processes_with_the_receivers_hash() -> None:
+    # String hashes differ between processes; the features keep theirs precomputed, so unpickling must recompute it.
+    import pickle  # noqa: S403 - a test of what multiprocessing does with these objects
+
+    import workbench.match as match
+
+    features = match._compute_features("Drones hit the Kalynivka depot on May 9", "Kremlin")  # noqa: SLF001
+    as_if_sent = match._compute_features("Drones hit the Kalynivka depot on May 9", "Kremlin")  # noqa: SLF001
+    object.__setattr__(as_if_sent, "value_hash", hash(features) + 1)  # another process's hash
+    received = pickle.loads(pickle.dumps(as_if_sent))  # noqa: S301
+    assert received == features and hash(received) == hash(features)
+    assert received in {features}
+
+
+def test_the_worker_sends_each_wordings_features_once_while_it_is_recent() -> None:
+    from workbench.ingest import DecodedDocument
+    from workbench.models import ExtractedClaim
+
+    def claim(text: str) -> ExtractedClaim:
+        return ExtractedClaim(0, 0, len(text), text, None, None, 0.5)
+
+    def prepared(*texts: str) -> prepare.PreparedDocument:
+        document = DecodedDocument(path=Path("a.txt"), raw_hash="0" * 64, text="", title="", outlet=None)
+        return prepare.PreparedDocument(document, [], [claim(text) for text in texts])
+
+    sent = prepare._SentWordings(size=2)  # noqa: SLF001
+    first = sent.with_features(prepared("Drones hit the depot", "The depot burned", "Drones hit the depot"))
+    assert [text for text, _, _ in first.features] == ["Drones hit the depot", "The depot burned"]
+    assert sent.with_features(prepared("The depot burned")).features == ()
+    sent.with_features(prepared("A third wording"))  # pushes "Drones hit the depot" out of the window of 2
+    assert [text for text, _, _ in sent.with_features(prepared("Drones hit the depot")).features] == [
+        "Drones hit the depot"
+    ]

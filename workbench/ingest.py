@@ -11,7 +11,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from charset_normalizer import from_bytes
 
 from workbench.extract import extract_claims, split_sentences
-from workbench.match import ClaimMatcher
+from workbench.match import ClaimMatcher, MatchFeatures, features_given
 from workbench.models import UNREVIEWED, ExtractedClaim, SentenceSpan
 from workbench.store import Store, utc_now
 
@@ -353,6 +353,8 @@ def load_matcher(store: Store) -> ClaimMatcher:
 
 # A document's sentences and the claims extracted from them: what ingest computes before it looks at the store.
 Prepared = tuple[list[SentenceSpan], list[ExtractedClaim]]
+# (text, claimant, features) of claim wordings whose matching features were computed by the preparation worker.
+GivenFeatures = Sequence[tuple[str, str | None, MatchFeatures]]
 
 
 def split_and_extract(text: str) -> Prepared:
@@ -395,12 +397,17 @@ class Ingester:
         self._ingest_unless_known(path, document, report)
 
     def _ingest_unless_known(
-        self, path: Path, document: DecodedDocument, report: IngestReport, prepared: Prepared | None = None
+        self,
+        path: Path,
+        document: DecodedDocument,
+        report: IngestReport,
+        prepared: Prepared | None = None,
+        given_features: GivenFeatures = (),
     ) -> None:
         if self._is_known(document.raw_hash):
             report.skipped.append(str(path))
         else:
-            self.ingest_document(document, report, prepared)
+            self.ingest_document(document, report, prepared, given_features)
 
     def ingest_prepared(self, path: Path, outcome: Outcome, report: IngestReport) -> None:
         """`ingest_file` with the preparation done by the worker; None (it could not) prepares the file here."""
@@ -411,7 +418,8 @@ class Ingester:
         elif isinstance(outcome, UnreadableFile):
             report.failed.append((str(path), outcome.reason))
         else:
-            self._ingest_unless_known(path, outcome.document, report, (outcome.sentences, outcome.extracted))
+            prepared = (outcome.sentences, outcome.extracted)
+            self._ingest_unless_known(path, outcome.document, report, prepared, outcome.features)
 
     def stored_already(self, path: Path) -> bool:
         """Whether the file's bytes are a stored document: a cheap look before handing the file to the worker.
@@ -431,7 +439,10 @@ class Ingester:
         document: DecodedDocument,
         report: IngestReport,
         prepared: Prepared | None = None,
+        given_features: GivenFeatures = (),
     ) -> None:
+        """Store one document and group its claims; `given_features` (from the preparation worker) spare the
+        matcher computing the features of those wordings."""
         sentences, extracted = prepared if prepared is not None else split_and_extract(document.text)
         document_id = "d" + document.raw_hash[:16]
         now = utc_now()
@@ -439,7 +450,7 @@ class Ingester:
         # Each claim joins the matcher as soon as it is assigned, so a later claim of this document can group with
         # it. The guard is outermost: if the transaction or its COMMIT fails, the matcher forgets this document's
         # mentions again and never points at rolled-back claim ids.
-        with self.matcher.rollback_on_error(), self.store.write() as db:
+        with features_given(given_features), self.matcher.rollback_on_error(), self.store.write() as db:
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0]
             # Plain prepared statements: sqlite-utils' insert_all re-reads the table's columns and builds its SQL on
             # every call, which cost more than the inserts themselves at ~20 rows a document.

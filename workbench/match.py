@@ -34,9 +34,9 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -330,6 +330,10 @@ class _Features:
     def __hash__(self) -> int:
         return self.value_hash
 
+    def __reduce__(self) -> tuple[Callable[..., _Features], tuple]:
+        # Rebuilt, not restored: the hash must be the receiving process's own.
+        return _features_from_values, tuple(getattr(self, name) for name in _FEATURE_VALUE_FIELDS)
+
 
 def _frame_parties(frame: ClaimFrame) -> frozenset[str]:
     return frame.countries | frame.claimant_countries | frame.names
@@ -350,8 +354,37 @@ _QUOTE_MARKS = re.compile(r"[\u201c\u201d\u201e\u00ab\u00bb\"]")
 FEATURE_CACHE_SIZE = 8192
 
 
+# Features the preparation worker computed for the document being ingested (see `features_given`): the cache takes
+# one instead of computing it when it misses.
+_given_features: dict[tuple[str, str | None], _Features] = {}
+
+
+@contextmanager
+def features_given(given: Iterable[tuple[str, str | None, _Features]]) -> Iterator[None]:
+    """Let the features computed elsewhere (by the preparation worker) stand in for computing them here.
+
+    Features are a pure function of (text, claimant), so a given one is exactly what this process would compute;
+    only the time differs. Held for one document: what its matching did not ask for is dropped afterwards.
+    """
+    _given_features.update(((text, claimant), features) for text, claimant, features in given)
+    try:
+        yield
+    finally:
+        _given_features.clear()
+
+
+def features_of(text: str, claimant: str | None) -> _Features:
+    """The matching features of a claim wording (cached): what the preparation worker sends along."""
+    return _features(text, claimant)
+
+
 @lru_cache(maxsize=FEATURE_CACHE_SIZE)
 def _features(text: str, claimant: str | None) -> _Features:
+    given = _given_features.pop((text, claimant), None) if _given_features else None
+    return given if given is not None else _compute_features(text, claimant)
+
+
+def _compute_features(text: str, claimant: str | None) -> _Features:
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
     entity_words = {match.casefold() for match in _CAPITALISED_WORD.findall(text)}
     people = {name for match in _FULL_NAME.finditer(text) if (name := _person_key(match.group(1)))}
@@ -400,7 +433,7 @@ def _features(text: str, claimant: str | None) -> _Features:
     # What the claim asserts, with its polarity, as keys of its own: "didn't attack" and "has nothing to do with"
     # share the key of a denial, "no one was hurt" and "without causing injuries" that of an injury negated.
     keys.update(_predicate_keys(frame))
-    values = (
+    return _features_from_values(
         frozenset(keys),
         frozenset(numbers),
         frozenset(entities),
@@ -415,7 +448,15 @@ def _features(text: str, claimant: str | None) -> _Features:
         frame.classes,
         _frame_parties(frame),
     )
-    return _Features(*values, hash(values))
+
+
+def _features_from_values(*values: object) -> _Features:
+    return _Features(*values, hash(values))  # type: ignore[arg-type]
+
+
+# The type, for the preparation worker's messages (its fields are this module's business).
+MatchFeatures = _Features
+_FEATURE_VALUE_FIELDS = tuple(item.name for item in fields(_Features) if item.name != "value_hash")
 
 
 def _predicate_keys(frame: ClaimFrame) -> set[str]:

@@ -20,15 +20,16 @@ import multiprocessing
 import signal
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from multiprocessing.connection import Connection, wait
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.ingest import DecodedDocument, FileProblem, read_document, split_and_extract
+from workbench.match import FEATURE_CACHE_SIZE, MatchFeatures, features_of
 from workbench.models import ExtractedClaim, SentenceSpan
 
 if TYPE_CHECKING:
@@ -54,6 +55,9 @@ class PreparedDocument:
     document: DecodedDocument
     sentences: list[SentenceSpan]
     extracted: list[ExtractedClaim]
+    # (text, claimant, matching features) of the claim wordings the worker did not send lately: the ingest process
+    # takes them instead of computing them (grouping's costliest step for a wording it has not seen).
+    features: tuple[tuple[str, str | None, MatchFeatures], ...] = ()
 
     def __reduce__(self) -> tuple[Callable[..., PreparedDocument], tuple]:
         # Sent as plain tuples: unpickling frozen slotted dataclasses one by one (through __setstate__) took the
@@ -62,6 +66,7 @@ class PreparedDocument:
             _document_values(self.document),
             [_span_values(span) for span in self.sentences],
             [_claim_values(claim) for claim in self.extracted],
+            self.features,
         )
 
 
@@ -78,12 +83,40 @@ _span_values = _values_getter(SentenceSpan)
 _claim_values = _values_getter(ExtractedClaim)
 
 
-def _rebuild_prepared(document: tuple, sentences: list[tuple], extracted: list[tuple]) -> PreparedDocument:
+def _rebuild_prepared(
+    document: tuple, sentences: list[tuple], extracted: list[tuple], features: tuple
+) -> PreparedDocument:
     return PreparedDocument(
         DecodedDocument(*document),
         [SentenceSpan(*values) for values in sentences],
         [ExtractedClaim(*values) for values in extracted],
+        features,
     )
+
+
+class _SentWordings:
+    """The claim wordings whose features the worker sent lately, as many as the ingest process's feature cache
+    holds: both see the same wordings in the same order, so a wording sent again would mostly be one the ingest
+    process still has. Where the two drift apart (its cache also holds stored claims), it computes the features
+    itself: the same values, a little later."""
+
+    def __init__(self, size: int = FEATURE_CACHE_SIZE) -> None:
+        self.size = size
+        self._recent: OrderedDict[tuple[str, str | None], None] = OrderedDict()
+
+    def with_features(self, prepared: PreparedDocument) -> PreparedDocument:
+        given = []
+        recent = self._recent
+        for claim in prepared.extracted:
+            wording = (claim.text, claim.claimant)
+            if wording in recent:
+                recent.move_to_end(wording)
+                continue
+            recent[wording] = None
+            if len(recent) > self.size:
+                recent.popitem(last=False)
+            given.append((claim.text, claim.claimant, features_of(claim.text, claim.claimant)))
+        return replace(prepared, features=tuple(given))
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +183,12 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
 
         default_model()  # loaded before saying ready, so the first document is not held up by it
         conn.send(_Ready())
+        sent = _SentWordings()
         while (request := conn.recv()) is not None:
             started = time.perf_counter()
             outcome = prepare(Path(request), max_bytes)
+            if isinstance(outcome, PreparedDocument):
+                outcome = sent.with_features(outcome)
             busy += time.perf_counter() - started
             documents += 1
             conn.send(outcome)
