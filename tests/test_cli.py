@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -88,3 +91,32 @@ def test_a_large_ingest_sums_up_added_files_but_lists_every_failure(tmp_path: Pa
     assert "story_000.txt" not in result.output
     assert "broken.txt" in result.output and "failed" in result.output
     assert f"{MAX_LISTED_FILES + 5} added, 0 skipped, 1 failed" in result.output
+
+
+def test_a_run_past_the_files_the_report_names_prints_exact_totals(tmp_path: Path, db_path: Path) -> None:
+    from workbench.ingest import REPORT_LISTED_FILES
+
+    folder = tmp_path / "wire"
+    stories = 2 * REPORT_LISTED_FILES + 7
+    for number in range(stories):
+        (folder / f"day{number % 4}").mkdir(parents=True, exist_ok=True)
+        (folder / f"day{number % 4}" / f"story_{number:03d}.txt").write_text(
+            f"Officials said {number + 2} drones were shot down on Tuesday. The mayor said {number} homes burned.\n",
+            encoding="utf-8",
+        )
+    first = CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(db_path)])
+    assert first.exit_code == 0, first.output
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        [(sentences, claims)] = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM sentences), (SELECT COUNT(*) FROM mentions)"
+        ).fetchall()
+    assert sentences == 2 * stories and claims > stories
+    assert re.search(rf"│ {stories:,} files +│ added +│ +{sentences:,} │ +{claims:,} │", first.output), first.output
+    assert f"{stories} added, 0 skipped, 0 failed" in first.output
+
+    for number in range(3):
+        (folder / f"late_{number}.txt").write_text(f"Police said {number + 1} bridges closed.\n", encoding="utf-8")
+    second = CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(db_path)])
+    assert re.search(rf"│ {stories:,} files +│ unchanged, skipped +│", second.output), second.output
+    assert "late_0.txt" not in second.output  # a sum, not a list, though the 3 added files are named in the report
+    assert f"3 added, {stories} skipped, 0 failed" in second.output

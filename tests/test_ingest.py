@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+import pytest
 
 from workbench.export import export_records
 from workbench.ingest import clean_text, decode_bytes, find_input_files, ingest_paths
@@ -144,3 +147,192 @@ def test_a_documents_passage_ids_are_stable_and_sort_together(seeded_store: Stor
     for ids in by_document.values():
         positions = sorted(ordered.index(mention_id) for mention_id in ids)
         assert positions == list(range(positions[0], positions[0] + len(ids)))  # contiguous in key order
+
+
+# -- walking folders lazily ------------------------------------------------------------------------------------------
+
+
+def _listing_walk(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The walk as it was when it built the full list, with a set of every resolved file: the reference order."""
+    import os
+
+    from workbench.ingest import TEXT_SUFFIXES
+
+    files: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+
+    def walk(root: Path) -> Iterator[Path]:
+        visited_dirs: set[tuple[int, int]] = set()
+
+        def on_error(error: OSError) -> None:
+            problems.append((str(error.filename), error.strerror or str(error)))
+
+        for folder, dir_names, file_names in os.walk(root, followlinks=True, onerror=on_error):
+            folder_stat = os.stat(folder)
+            key = (folder_stat.st_dev, folder_stat.st_ino)
+            if key in visited_dirs:
+                dir_names[:] = []
+                continue
+            visited_dirs.add(key)
+            dir_names.sort()
+            for name in sorted(file_names):
+                candidate = Path(folder) / name
+                if candidate.suffix.lower() not in TEXT_SUFFIXES or name.startswith("."):
+                    continue
+                if candidate.is_symlink() and not candidate.exists():
+                    problems.append((str(candidate), "broken or looping symbolic link"))
+                    continue
+                if candidate.resolve() not in seen:
+                    seen.add(candidate.resolve())
+                    yield candidate
+
+    for path in paths:
+        if path.is_symlink() and not path.exists():
+            problems.append((str(path), "broken or looping symbolic link"))
+        elif not path.exists():
+            problems.append((str(path), "no such file or folder"))
+        elif path.is_dir():
+            files.extend(walk(path))
+        elif path.resolve() not in seen:
+            seen.add(path.resolve())
+            files.append(path)
+    return files, problems
+
+
+def _mixed_tree(root: Path) -> Path:
+    """Nested folders with mixed names, and every way of reaching one file twice: links to files and folders (before
+    and after their targets in walk order), link loops, dangling links."""
+    corpus = root / "corpus"
+    names = [
+        "b.txt",
+        "B.md",
+        "a b.TXT",
+        "é.txt",
+        "10.txt",
+        "9.txt",
+        "_x.markdown",
+        ".hidden.txt",
+        "notes.dat",
+        "z.text",
+    ]
+    for folder in ["", "Zeta", "alpha", "alpha/Beta", "alpha/beta", "alpha/beta/gamma", "ümlaut", "0 space"]:
+        (corpus / folder).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (corpus / folder / name).write_text(f"{folder}/{name}\n", encoding="utf-8")
+    (corpus / "alpha" / "0_link.txt").symlink_to("b.txt")  # before its target in the same folder
+    (corpus / "alpha" / "c_link.txt").symlink_to("b.txt")  # after it (and after the link before it)
+    (corpus / "alpha" / "d_link.txt").symlink_to("9.txt")  # after its target, the only link to it
+    (corpus / "alpha" / "zz_link.md").symlink_to("../Zeta/b.txt")  # a folder walked later
+    (corpus / "ümlaut" / "back.txt").symlink_to("../alpha/beta/z.text")  # a folder walked earlier
+    (corpus / "ümlaut" / "dat.txt").symlink_to("../notes.dat")  # a file the walk never takes by its own name
+    (corpus / "0 space" / "dat2.txt").symlink_to("../ümlaut/notes.dat")
+    (corpus / "ümlaut" / "dat3.txt").symlink_to("../ümlaut/notes.dat")  # the same target again
+    (corpus / "alpha" / "beta" / "gamma" / "up").symlink_to("../..")  # a loop
+    (corpus / "0 space" / "alpha_again").symlink_to("../alpha/beta")  # a folder walked again, first by this name
+    (corpus / "Zeta" / "self").symlink_to(".")
+    (corpus / "Zeta" / "dangling.txt").symlink_to("nowhere.txt")
+    (corpus / "Zeta" / "a.txt").symlink_to("b_loop.txt")
+    (corpus / "Zeta" / "b_loop.txt").symlink_to("a.txt")
+    outside = root / "outside"
+    outside.mkdir()
+    (outside / "linked.txt").write_text("outside\n", encoding="utf-8")
+    (corpus / "alpha" / "beta" / "out.txt").symlink_to(outside / "linked.txt")
+    return corpus
+
+
+def test_the_lazy_walk_yields_the_files_and_problems_of_the_listing_walk_in_its_order(tmp_path: Path) -> None:
+    from workbench.ingest import count_input_files
+
+    corpus = _mixed_tree(tmp_path)
+    given_sets = [
+        [corpus],
+        [corpus, corpus],  # a folder given twice: its files once, its problems twice
+        [corpus / "alpha" / "beta", corpus],  # a sub-folder first, then the folder holding it
+        [corpus, corpus / "alpha" / "beta"],
+        [corpus / "ümlaut" / "dat.txt", corpus / "notes.dat", corpus / "Zeta" / "b.txt", corpus],  # files by name first
+        [corpus, corpus / "notes.dat", corpus / "alpha" / "b.txt", tmp_path / "outside" / "linked.txt"],
+        [corpus / "0 space" / "alpha_again", corpus / "alpha", tmp_path / "missing.txt", tmp_path / "outside"],
+    ]
+    for given in given_sets:
+        expected_files, expected_problems = _listing_walk(given)
+        files, problems = find_input_files(given)
+        assert files == expected_files, given
+        assert problems == expected_problems, given
+        assert count_input_files(given) == (len(expected_files), expected_problems)
+    # The tree does hold what the walk must leave out or report.
+    files, problems = find_input_files([corpus])
+    assert len(files) == len(set(path.resolve() for path in files)) > 40
+    assert {Path(path).name for path, _ in problems} == {"dangling.txt", "a.txt", "b_loop.txt"}
+
+
+def test_the_lazy_walk_matches_the_listing_walk_on_random_trees_of_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import random
+
+    from workbench.ingest import count_input_files
+
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:  # root reads any folder: a folder named so stands for one it may not
+        if os.path.basename(path).startswith("locked"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    for seed in range(20):
+        rng = random.Random(seed)
+        root = tmp_path / f"tree{seed}"
+        folders = [root]
+        for number in range(rng.randint(4, 9)):
+            folder = rng.choice(folders) / (rng.choice(["a", "B", "c d", "é", "locked", "z"]) + f"{number}")
+            folder.mkdir(parents=True)
+            folders.append(folder)
+        files: list[Path] = []
+        for folder in folders:
+            for _ in range(rng.randint(0, 5)):
+                name = (
+                    rng.choice(["x", "Y", "0", "_", ".h"])
+                    + str(rng.randint(0, 99))
+                    + rng.choice([".txt", ".MD", ".dat"])
+                )
+                (folder / name).write_text(name, encoding="utf-8")
+                files.append(folder / name)
+        for number in range(rng.randint(3, 10)):
+            folder = rng.choice(folders)
+            link = folder / (rng.choice(["l", "M", "0"]) + f"{number}" + rng.choice([".txt", ""]))
+            if link.exists() or link.is_symlink():
+                continue
+            target = rng.choice([*folders, *files, folder / "gone.txt"])
+            link.symlink_to(os.path.relpath(target, folder))
+        for _ in range(4):
+            given = rng.sample([*folders, *files, root / "missing"], rng.randint(1, 4))
+            expected = _listing_walk(given)
+            assert find_input_files(given) == expected, (seed, given)
+            assert count_input_files(given) == (len(expected[0]), expected[1])
+
+
+def test_problems_are_reported_once_though_the_folders_are_walked_twice(
+    tmp_path: Path, store: Store, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.ingest as ingest
+
+    (seeds_dir / "dangling.txt").symlink_to("nowhere.txt")
+    missing = tmp_path / "missing.txt"
+    real_count = ingest.count_input_files
+
+    def count_then_change(paths: Iterable[Path | str]) -> tuple[int, list[tuple[str, str]]]:
+        counted = real_count(paths)
+        (seeds_dir / "late.txt").symlink_to("gone.txt")  # the folder changes between the count and the ingest
+        return counted
+
+    monkeypatch.setattr(ingest, "count_input_files", count_then_change)
+    report = ingest_paths(store, [seeds_dir, missing])
+    assert len(report.added) == 3
+    assert report.failed == [
+        (str(seeds_dir / "dangling.txt"), "broken or looping symbolic link"),
+        (str(missing), "no such file or folder"),
+        (str(seeds_dir / "late.txt"), "broken or looping symbolic link"),  # met by the second walk only
+    ]

@@ -6,6 +6,9 @@ Each shortcut is checked against the straightforward computation it replaced.
 from __future__ import annotations
 
 import random
+import sys
+import tracemalloc
+from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
 from types import ModuleType
@@ -298,3 +301,88 @@ def test_ingest_memory_is_bounded_by_the_index_cap(
     report = regroup(store)
     assert report.new_claims == [] and report.retired_claims == [] and report.moved_mentions == 0
     assert store.conn.execute("SELECT id, claim_id FROM mentions ORDER BY id").fetchall() == grouping
+
+
+# -- files and reports: memory does not grow with the number of files ---------------------------------------------
+
+
+def test_a_report_counts_every_file_but_names_only_the_first() -> None:
+    from workbench.cli import MAX_LISTED_FILES
+    from workbench.ingest import REPORT_LISTED_FILES
+
+    assert REPORT_LISTED_FILES >= MAX_LISTED_FILES  # else the CLI would sum up runs it could list
+    files = 10_000
+
+    def filled(last: str = "story_9999.txt") -> IngestReport:
+        report = IngestReport()
+        for number in range(files - 1):
+            report.added.append((f"story_{number}.txt", 3, 2))
+            report.skipped.append(f"old_{number}.txt")
+        report.added.append((last, 3, 2))
+        report.skipped.append("old_9999.txt")
+        return report
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        report = filled()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 48_000, held  # lists of every file took about 2 MB
+    assert len(report.added) == len(report.skipped) == files
+    assert (report.added.sentences, report.added.claims) == (3 * files, 2 * files)
+    assert list(report.added) == [(f"story_{number}.txt", 3, 2) for number in range(REPORT_LISTED_FILES)]
+    assert list(report.skipped) == [f"old_{number}.txt" for number in range(REPORT_LISTED_FILES)]
+    assert not report.added.complete and not report.skipped.complete
+    # Equal only if every file, named or not, was the same, in the same order.
+    assert filled() == report and filled("story_x.txt") != report
+
+    small = IngestReport()
+    small.added.append(("one.txt", 4, 1))
+    assert small.added.complete and small.added == [("one.txt", 4, 1)] and small.skipped == []
+    assert small.added != [("one.txt", 4, 2)] and small.added != [("one.txt", 4, 1)] * 2
+
+
+def _walk_peak(walk: Callable[[Path], object], root: Path) -> int:
+    tracemalloc.start()
+    try:
+        walk(root)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_counting_and_walking_the_files_takes_memory_by_folders_not_files(tmp_path: Path) -> None:
+    from workbench.ingest import count_input_files, iter_input_files
+
+    def tree(files_per_folder: int) -> Path:
+        root = tmp_path / f"per-folder-{files_per_folder}"
+        for folder in range(20):
+            (root / f"day-{folder:02d}" / "wire").mkdir(parents=True)
+            for number in range(files_per_folder):
+                (root / f"day-{folder:02d}" / "wire" / f"story-{number:04d}.txt").touch()
+        return root
+
+    small, large = tree(10), tree(100)
+    # pathlib interns every part of a path: interned beforehand (and kept), the names do not make the interpreter's
+    # table of interned strings grow, which in a process as big as the test run's reallocates megabytes at a time.
+    interned = [sys.intern(part) for path in large.parent.rglob("*") for part in path.parts]
+
+    def count(root: Path) -> tuple[int, list]:
+        return count_input_files([root])
+
+    def walk(root: Path) -> None:
+        for _ in iter_input_files([root], lambda problem: None):
+            pass
+
+    def listing(root: Path) -> tuple[list, list]:
+        return find_input_files([root])
+
+    assert count(large) == (2000, [])
+    # Ten times the files: the same few folders, and one folder's names held at a time (to sort them).
+    assert _walk_peak(count, large) - _walk_peak(count, small) < 40_000
+    assert _walk_peak(walk, large) - _walk_peak(walk, small) < 40_000
+    # A list of the files, as ingest used to hold, grows by ~0.3 KB a file: the measure would see one.
+    assert _walk_peak(listing, large) - _walk_peak(listing, small) > 400_000
+    assert interned

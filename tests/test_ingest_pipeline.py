@@ -21,7 +21,9 @@ import subprocess
 import termios
 import threading
 import time
-from collections.abc import Callable, Iterator
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -553,3 +555,168 @@ def test_the_worker_sends_each_wordings_features_once_while_it_is_recent() -> No
     assert [text for text, _, _ in sent.with_features(prepared("Drones hit the depot")).features] == [
         "Drones hit the depot"
     ]
+
+
+# -- drawing the files as the run goes -------------------------------------------------------------------------------
+
+
+def test_ingest_holds_a_few_files_at_a_time_never_the_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_used: list[PreparationWorker]
+) -> None:
+    window = 4
+    monkeypatch.setattr(ingest, "PIPELINE_WINDOW", window)
+    folder = tmp_path / "wire"
+    for number in range(48):
+        (folder / f"day{number % 3}").mkdir(parents=True, exist_ok=True)
+        (folder / f"day{number % 3}" / f"story_{number:02d}.txt").write_text(
+            f"Officials said {number + 2} drones were shot down over the region on Tuesday.\n", encoding="utf-8"
+        )
+    # Paths that can be watched: one still referenced anywhere (a list, a look-ahead queue) is alive.
+    tracked_path = type("TrackedPath", (type(folder),), {})
+    alive: weakref.WeakSet[Path] = weakref.WeakSet()
+    most_alive = [0]
+    real_iter = ingest.iter_input_files
+
+    def watched(paths: Iterable[Path | str], on_problem: Callable[[tuple[str, str]], None]) -> Iterator[Path]:
+        for path in real_iter(paths, on_problem):
+            tracked = tracked_path(path)
+            alive.add(tracked)
+            most_alive[0] = max(most_alive[0], len(alive))
+            yield tracked
+
+    monkeypatch.setattr(ingest, "iter_input_files", watched)
+    totals: list[int] = []
+    for pipeline in (False, True):
+        most_alive[0] = 0
+        with open_store(tmp_path / f"pipeline-{pipeline}.db") as store:
+            report = ingest_paths(store, [folder], pipeline=pipeline, on_total=totals.append)
+        assert report.ok and len(report.added) == 48
+        # One at a time (the one before is still named by the loop's variable as the next is drawn); pipelined: the
+        # window, which counts the file being stored, and at most one more drawn, waiting for its turn.
+        assert (window <= most_alive[0] <= window + 1) if pipeline else most_alive[0] <= 2, (pipeline, most_alive)
+    assert totals == [48, 48] and len(worker_used) == 1
+
+
+def _listing_ingest_pipelined(
+    ingester: ingest.Ingester,
+    files: list[Path],
+    report: IngestReport,
+    on_file: Callable[[Path], None] | None,
+    window: int,
+    prepare_hook: Callable[[Path, int], Outcome] = prepare.prepare_document,
+) -> WorkerStats | None:
+    """ingest_pipelined as it was when it indexed into the full list of files: the reference behaviour."""
+    with prepare.PreparationWorker(ingester.max_bytes, window, prepare_hook) as worker:
+        ahead: deque[tuple[int, bool]] = deque()
+        next_ahead = 0
+        for index, path in enumerate(files):
+            if worker.ready():
+                next_ahead = max(next_ahead, index + 1)
+                while (
+                    next_ahead < len(files)
+                    and next_ahead - index < worker.window
+                    and worker.can_submit(files[next_ahead])
+                ):
+                    candidate = files[next_ahead]
+                    handed = not ingester.stored_already(candidate) and worker.submit(candidate)
+                    ahead.append((next_ahead, handed))
+                    next_ahead += 1
+            handed = bool(ahead) and ahead[0][0] == index and ahead.popleft()[1]
+            ingester.ingest_prepared(path, worker.take() if handed else None, report)
+            if on_file:
+                on_file(path)
+    return worker.stats
+
+
+class _ScriptedWorker:
+    """Stands in for PreparationWorker: answers as a script says (slow to start, a full pipe, death), logging all."""
+
+    def __init__(self, log: list[tuple], ready_after: int, full_every: int, dies_after: int, window: int) -> None:
+        self.log, self.ready_after, self.full_every, self.dies_after = log, ready_after, full_every, dies_after
+        self.window = max(1, window)
+        self.max_bytes = 0
+        self.stats: WorkerStats | None = None
+        self._ready_calls = self._submit_calls = self._can_submit_calls = 0
+        self._in_flight: deque[str] = deque()
+
+    def __enter__(self) -> _ScriptedWorker:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.log.append(("close",))
+
+    def ready(self) -> bool:
+        self._ready_calls += 1
+        answer = self._ready_calls > self.ready_after and self._submit_calls < self.dies_after
+        self.log.append(("ready", answer))
+        return answer
+
+    def can_submit(self, path: Path) -> bool:
+        self._can_submit_calls += 1
+        answer = self.ready() and len(self._in_flight) < self.window and self._can_submit_calls % self.full_every != 0
+        self.log.append(("can_submit", path.name, answer))
+        return answer
+
+    def submit(self, path: Path) -> bool:
+        self._submit_calls += 1
+        alive = self._submit_calls < self.dies_after
+        self.log.append(("submit", path.name, alive))
+        if alive:
+            self._in_flight.append(path.name)
+        return alive
+
+    def take(self) -> Outcome:
+        name = self._in_flight.popleft() if self._in_flight else None
+        self.log.append(("take", name))
+        return prepare.UnreadableFile(f"prepared {name}") if name else None
+
+
+class _LoggingIngester:
+    max_bytes = 0
+
+    def __init__(self, log: list[tuple]) -> None:
+        self.log = log
+
+    def stored_already(self, path: Path) -> bool:
+        known = int(path.stem) % 7 == 3
+        self.log.append(("stored_already", path.name, known))
+        return known
+
+    def ingest_prepared(self, path: Path, outcome: Outcome, report: IngestReport) -> None:
+        self.log.append(("ingest", path.name, outcome))
+
+
+def _scripted_run(
+    run: Callable[..., WorkerStats | None],
+    files: list[Path] | Iterator[Path],
+    window: int,
+    script: tuple[int, int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> list[tuple]:
+    """Everything a run asks of its worker and ingester, and the files it finishes, in order."""
+    log: list[tuple] = []
+
+    def scripted_worker(_max_bytes: int, size: int, _prepare: object) -> _ScriptedWorker:
+        return _ScriptedWorker(log, *script, size)
+
+    def done(path: Path) -> None:
+        log.append(("done", path.name))
+
+    monkeypatch.setattr(prepare, "PreparationWorker", scripted_worker)
+    run(_LoggingIngester(log), files, IngestReport(), done, window)
+    return log
+
+
+@pytest.mark.parametrize("window", [1, 2, 4, 16])
+def test_the_files_drawn_as_the_run_goes_are_handed_over_and_ingested_as_from_the_list(
+    window: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = [Path(f"/corpus/{number}.txt") for number in range(60)]
+    # (turns before the worker is ready, every how many looks the pipe is full, submits before it dies)
+    for script in [(0, 1_000, 1_000), (3, 1_000, 1_000), (2, 5, 1_000), (0, 3, 25)]:
+        listing = _scripted_run(_listing_ingest_pipelined, files, window, script, monkeypatch)
+        drawn = _scripted_run(prepare.ingest_pipelined, iter(files), window, script, monkeypatch)
+        assert drawn == listing, (window, script)
+        assert [entry[1] for entry in drawn if entry[0] == "done"] == [path.name for path in files]
+        if window > 1 and script[1] > 3:
+            assert any(entry[0] == "take" and entry[1] for entry in drawn)  # files did go through the worker

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.table import Table
 from workbench import __version__
 from workbench.errors import WorkbenchError
 from workbench.store import DEFAULT_DB_PATH, Store, open_store
+
+if TYPE_CHECKING:
+    from workbench.ingest import IngestReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 PACKAGE_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -83,7 +86,7 @@ def cli(ctx: click.Context, db_path: Path, reviewer: str | None) -> None:
     launch_review(db_path, reviewer)
 
 
-def run_ingest(store: Store, paths: list[Path], max_bytes: int | None = None) -> Any:
+def run_ingest(store: Store, paths: list[Path], max_bytes: int | None = None) -> IngestReport:
     from workbench.ingest import DEFAULT_MAX_BYTES, ingest_paths
 
     with Progress(
@@ -108,26 +111,31 @@ def run_ingest(store: Store, paths: list[Path], max_bytes: int | None = None) ->
 
 
 # A run over a whole folder of wire copy lists thousands of files: past this many, added and skipped files are
-# summed up in one row each (failures are always listed, one row per file, since each needs attention).
+# summed up in one row each (failures are always listed, one row per file, since each needs attention). The report
+# names as many of each (workbench.ingest.REPORT_LISTED_FILES, not imported here: ingest is slow to import).
 MAX_LISTED_FILES = 50
 
 
-def print_ingest_report(report: Any) -> None:
+def print_ingest_report(report: IngestReport) -> None:
     table = Table(title="Ingest summary", show_lines=False)
     table.add_column("File", overflow="fold")
     table.add_column("Result")
     table.add_column("Sentences", justify="right")
     table.add_column("Claims", justify="right")
-    listed = len(report.added) + len(report.skipped) <= MAX_LISTED_FILES
+    # Counts are exact; names are kept for the first files only, so a list is printed only if it is whole.
+    listed = (
+        len(report.added) + len(report.skipped) <= MAX_LISTED_FILES
+        and report.added.complete
+        and report.skipped.complete
+    )
     if listed:
         for path, sentences, claims in report.added:
             table.add_row(escape_markup(path), "[green]added[/]", str(sentences), str(claims))
         for path in report.skipped:
             table.add_row(escape_markup(path), "[dim]unchanged, skipped[/]", "", "")
     else:
-        sentences = sum(row[1] for row in report.added)
-        claims = sum(row[2] for row in report.added)
-        table.add_row(f"{len(report.added):,} files", "[green]added[/]", f"{sentences:,}", f"{claims:,}")
+        added = report.added
+        table.add_row(f"{len(added):,} files", "[green]added[/]", f"{added.sentences:,}", f"{added.claims:,}")
         if report.skipped:
             table.add_row(f"{len(report.skipped):,} files", "[dim]unchanged, skipped[/]", "", "")
     for path, reason in report.failed:

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from charset_normalizer import from_bytes
 
@@ -100,10 +100,86 @@ class DecodedDocument:
     outlet: str | None
 
 
+# An ingest report names at most this many added files and this many skipped ones; past that it only counts them
+# (and sums their figures). A run over a folder of wire copy meets hundreds of thousands of files: naming them all
+# took memory growing with the corpus, and nobody reads such a list. The CLI lists files only up to as many in all.
+REPORT_LISTED_FILES = 50
+
+_Item = TypeVar("_Item")
+
+
+class ListedFiles(Generic[_Item]):
+    """Files of one outcome: every one counted, the first `limit` kept by name.
+
+    `len()` is the count of all files appended, so a run's figures stay exact; iterating gives the kept ones only
+    (`complete` says whether that is all of them). Two are equal when they were appended the same items in the same
+    order: a digest of every item appended stands in for the ones not kept.
+    """
+
+    __slots__ = ("limit", "_count", "_kept", "_digest")
+
+    def __init__(self, items: Iterable[_Item] = (), limit: int = REPORT_LISTED_FILES) -> None:
+        self.limit = limit
+        self._count = 0
+        self._kept: list[_Item] = []
+        self._digest = hashlib.blake2b(digest_size=16)
+        for item in items:
+            self.append(item)
+
+    def append(self, item: _Item) -> None:
+        self._count += 1
+        if len(self._kept) < self.limit:
+            self._kept.append(item)
+        self._digest.update(repr(item).encode("utf-8", "surrogatepass") + b"\x00")
+
+    @property
+    def complete(self) -> bool:
+        """Whether every file appended is kept by name (iterating lists them all)."""
+        return len(self._kept) == self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[_Item]:
+        return iter(self._kept)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            other = type(self)(other, self.limit)
+        if not isinstance(other, ListedFiles):
+            return NotImplemented
+        return self._count == other._count and self._digest.digest() == other._digest.digest()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the list it replaces
+
+    def __repr__(self) -> str:
+        more = "" if self.complete else f" and {self._count - len(self._kept):,} more"
+        return f"{type(self).__name__}({self._kept!r}{more})"
+
+
+class AddedFiles(ListedFiles[tuple[str, int, int]]):
+    """Files added, as (file, sentences, claims found), with the sentences and claims of all of them summed."""
+
+    __slots__ = ("sentences", "claims")
+
+    def __init__(self, items: Iterable[tuple[str, int, int]] = (), limit: int = REPORT_LISTED_FILES) -> None:
+        self.sentences = 0
+        self.claims = 0
+        super().__init__(items, limit)
+
+    def append(self, item: tuple[str, int, int]) -> None:
+        super().append(item)
+        self.sentences += item[1]
+        self.claims += item[2]
+
+
 @dataclass
 class IngestReport:
-    added: list[tuple[str, int, int]] = field(default_factory=list)  # file, sentences, claims found
-    skipped: list[str] = field(default_factory=list)
+    """What a run did. Added and skipped files are counted exactly but named only up to REPORT_LISTED_FILES each;
+    failed files are all named, each with its reason (each is an error the user must see)."""
+
+    added: AddedFiles = field(default_factory=AddedFiles)  # file, sentences, claims found
+    skipped: ListedFiles[str] = field(default_factory=ListedFiles)
     failed: list[tuple[str, str]] = field(default_factory=list)
     new_claims: int = 0
     joined_claims: int = 0
@@ -113,58 +189,125 @@ class IngestReport:
         return not self.failed
 
 
-def find_input_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Expand files and folders (recursively) into article files; problems are returned, never raised."""
-    files: list[Path] = []
-    problems: list[tuple[str, str]] = []
-    seen: set[Path] = set()
+# A path that cannot be ingested and why, as the report lists it.
+Problem = tuple[str, str]
+
+
+def find_input_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Problem]]:
+    """Expand files and folders (recursively) into article files; problems are returned, never raised.
+
+    Holds every path found, so it is for a few inputs (and tests): ingest walks with `iter_input_files`, whose
+    memory does not grow with the number of files.
+    """
+    problems: list[Problem] = []
+    files = list(iter_input_files(paths, problems.append))
+    return files, problems
+
+
+def count_input_files(paths: Iterable[Path | str]) -> tuple[int, list[Problem]]:
+    """How many files `iter_input_files` yields, and the problems it meets, without keeping the files."""
+    problems: list[Problem] = []
+    count = sum(1 for _ in iter_input_files(paths, problems.append))
+    return count, problems
+
+
+def iter_input_files(paths: Iterable[Path | str], on_problem: Callable[[Problem], None]) -> Iterator[Path]:
+    """The article files of the given files and folders, one at a time, in a fixed order; problems go to
+    `on_problem` as they are met.
+
+    Folders are walked depth first, sub-folders and files in sorted order, files before the folder's sub-folders.
+    A file reached again by another path (a symbolic link, a folder given twice or inside another given one) is
+    yielded the first time only.
+    """
+    considered = _ConsideredFiles()
     for given in paths:
         path = Path(given)
         try:
             if path.is_symlink() and not path.exists():
-                problems.append((str(path), "broken or looping symbolic link"))
+                on_problem((str(path), "broken or looping symbolic link"))
             elif not path.exists():
-                problems.append((str(path), "no such file or folder"))
+                on_problem((str(path), "no such file or folder"))
             elif path.is_dir():
-                files.extend(_walk_folder(path, seen, problems))
-            elif path.resolve() not in seen:
-                seen.add(path.resolve())
-                files.append(path)
+                yield from _walk_folder(path, considered, on_problem)
+            else:
+                resolved = path.resolve()
+                if not considered.seen(resolved):
+                    considered.files.add(str(resolved))
+                    yield path
         except OSError as error:
-            problems.append((str(path), error.strerror or str(error)))
-    return files, problems
+            on_problem((str(path), error.strerror or str(error)))
 
 
-def _walk_folder(root: Path, seen: set[Path], problems: list[tuple[str, str]]) -> Iterator[Path]:
+def _is_article_name(path: Path) -> bool:
+    return path.suffix.lower() in TEXT_SUFFIXES and not path.name.startswith(".")
+
+
+class _ConsideredFiles:
+    """The resolved files a walk has considered so far, held in memory that grows with folders and links, not files.
+
+    A file found in a folder under its own name resolves into the folder's real path: once the walk has gone
+    through a folder, every article name in it is known considered without being kept. Only what the folders do
+    not tell is kept by name: files given by name and the targets of symbolic links (few, in a corpus).
+    """
+
+    def __init__(self) -> None:
+        self.folders: set[str] = set()  # real paths of the folders whose files were all considered
+        self.files: set[str] = set()  # resolved files considered that the folders do not account for
+
+    def seen(self, resolved: Path, listing: tuple[str, str] | None = None) -> bool:
+        """Whether `resolved` was considered before. `listing` is the real path of the folder being gone through and
+        the name considered in it now: the names sorting before it there were considered already."""
+        text = str(resolved)
+        if text in self.files:
+            return True
+        if not _is_article_name(resolved):
+            return False
+        folder, name = os.path.split(text)
+        if folder in self.folders:
+            return True
+        return listing is not None and folder == listing[0] and name < listing[1]
+
+
+def _walk_folder(root: Path, considered: _ConsideredFiles, on_problem: Callable[[Problem], None]) -> Iterator[Path]:
+    # Every folder of this walk, by device and inode, not only those on the current path: a folder met again is not
+    # walked again, whether through a link loop or a link to a folder listed already (a sibling's, say). Grows with
+    # the number of folders, not files.
     visited_dirs: set[tuple[int, int]] = set()
 
     def on_error(error: OSError) -> None:
-        problems.append((str(error.filename), error.strerror or str(error)))
+        on_problem((str(error.filename), error.strerror or str(error)))
 
     for folder, dir_names, file_names in os.walk(root, followlinks=True, onerror=on_error):
         try:
             folder_stat = os.stat(folder)
         except OSError as error:
-            problems.append((folder, error.strerror or str(error)))
+            on_problem((folder, error.strerror or str(error)))
             dir_names[:] = []
             continue
         key = (folder_stat.st_dev, folder_stat.st_ino)
-        if key in visited_dirs:  # a symlink loop: seen this folder already
+        if key in visited_dirs:  # reached again, by a link loop or a second link
             dir_names[:] = []
             continue
         visited_dirs.add(key)
         dir_names.sort()
-        for name in sorted(file_names):
+        file_names.sort()
+        real_folder = os.path.realpath(folder)
+        for name in file_names:
             candidate = Path(folder) / name
-            if candidate.suffix.lower() not in TEXT_SUFFIXES or name.startswith("."):
+            if not _is_article_name(candidate):
                 continue
             if candidate.is_symlink() and not candidate.exists():
-                problems.append((str(candidate), "broken or looping symbolic link"))
+                on_problem((str(candidate), "broken or looping symbolic link"))
                 continue
             resolved = candidate.resolve()
-            if resolved not in seen:
-                seen.add(resolved)
-                yield candidate
+            if considered.seen(resolved, (real_folder, name)):
+                continue
+            if str(resolved) != os.path.join(real_folder, name):  # a link: this folder does not account for it
+                considered.files.add(str(resolved))
+            yield candidate
+        considered.folders.add(real_folder)
+        # os.walk would hold on to the list while it walks the sub-folders: one folder's names at a time, not a path's.
+        file_names.clear()
 
 
 def decode_bytes(data: bytes, name: str = "input") -> str:
@@ -704,16 +847,28 @@ def ingest_paths(
     "spawn" process, which imports the caller's main module again: a script that ingests that many files at its
     top level needs the usual `if __name__ == "__main__":` guard (or pipeline=False).
     """
-    files, problems = find_input_files(paths)
+    # Walked twice, never listed: once to count the files (the progress bar's total, the choice of the worker) and
+    # once to ingest them, one at a time. Only the paths given are kept, not the files found in them.
+    given = list(paths)
+    total, problems = count_input_files(given)
     report = IngestReport(failed=list(problems))
     if on_total:
-        on_total(len(files))
+        on_total(total)
+    reported = set(problems)
+
+    def on_problem(problem: Problem) -> None:
+        # The count's walk reported these already; one new here is a folder that changed in between.
+        if problem not in reported:
+            reported.add(problem)
+            report.failed.append(problem)
+
+    files = iter_input_files(given, on_problem)
     ingester = Ingester(store, max_bytes)
     conn = store.conn
     default_autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     conn.execute(f"PRAGMA wal_autocheckpoint = {INGEST_WAL_AUTOCHECKPOINT}")
     try:
-        if (len(files) >= PIPELINE_MIN_FILES) if pipeline is None else pipeline:
+        if (total >= PIPELINE_MIN_FILES) if pipeline is None else pipeline:
             from workbench.prepare import ingest_pipelined
 
             ingest_pipelined(ingester, files, report, on_file, PIPELINE_WINDOW)

@@ -21,7 +21,7 @@ import signal
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from multiprocessing.connection import Connection, wait
 from operator import attrgetter
@@ -425,7 +425,7 @@ def _request_size(path: Path) -> int:
 
 def ingest_pipelined(
     ingester: Ingester,
-    files: Sequence[Path],
+    files: Iterable[Path],
     report: IngestReport,
     on_file: Callable[[Path], None] | None,
     window: int,
@@ -438,26 +438,32 @@ def ingest_pipelined(
     never extracts it, and a re-run over a finished folder would otherwise wait for the worker to extract every
     file only to skip it. Until the worker is ready (its Python starting takes a few tenths of a second), files
     are prepared here: the start-up costs the ingest process a few milliseconds, not a wait.
+
+    `files` is drawn from as the run goes, never listed: besides the window, one more file may be drawn and held
+    (the next one, until the worker can take it: whether it fits in the pipe depends on its path).
     """
+    remaining = iter(files)
+    held: list[Path] = []  # the next file, drawn but not looked at yet (at most one)
+
+    def next_file() -> Path | None:
+        return held.pop() if held else next(remaining, None)
+
     with PreparationWorker(ingester.max_bytes, window, prepare) as worker:
-        # (index, handed to the worker) of each file looked at before its turn, in file order
-        ahead: deque[tuple[int, bool]] = deque()
-        next_ahead = 0
-        for index, path in enumerate(files):
+        # (file, handed to the worker) of each file looked at before its turn, in file order
+        ahead: deque[tuple[Path, bool]] = deque()
+        while True:
+            path, handed = ahead.popleft() if ahead else (next_file(), False)
+            if path is None:
+                break
             if worker.ready():
                 # Not the file whose turn it is: prepared here, it keeps this process busy while the worker starts
                 # on the next ones (only ever the case when nothing is ahead, right after the worker got ready).
-                next_ahead = max(next_ahead, index + 1)
-                while (
-                    next_ahead < len(files)
-                    and next_ahead - index < worker.window
-                    and worker.can_submit(files[next_ahead])
-                ):
-                    candidate = files[next_ahead]
-                    handed = not ingester.stored_already(candidate) and worker.submit(candidate)
-                    ahead.append((next_ahead, handed))
-                    next_ahead += 1
-            handed = bool(ahead) and ahead[0][0] == index and ahead.popleft()[1]
+                # The window counts the file whose turn it is.
+                while len(ahead) + 1 < worker.window and (candidate := next_file()) is not None:
+                    if not worker.can_submit(candidate):
+                        held.append(candidate)
+                        break
+                    ahead.append((candidate, not ingester.stored_already(candidate) and worker.submit(candidate)))
             ingester.ingest_prepared(path, worker.take() if handed else None, report)
             if on_file:
                 on_file(path)
