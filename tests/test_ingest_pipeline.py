@@ -466,7 +466,7 @@ def test_a_document_prepared_with_its_features_is_grouped_without_computing_them
     import workbench.match as match
 
     computed: list[tuple[str, str | None]] = []
-    compute = match._compute_features  # noqa: SLF001
+    compute = match.compute_features
 
     def counting(text: str, claimant: str | None) -> match.MatchFeatures:
         computed.append((text, claimant))
@@ -477,7 +477,7 @@ def test_a_document_prepared_with_its_features_is_grouped_without_computing_them
     outcomes = [sent.with_features(outcome) for outcome in map(functools.partial(_prepared, max_bytes=10**7), files)]
     assert sum(len(outcome.features) for outcome in outcomes) > 20
     match._features.cache_clear()  # noqa: SLF001
-    monkeypatch.setattr(match, "_compute_features", counting)
+    monkeypatch.setattr(match, "compute_features", counting)
     with open_store(tmp_path / "given.db") as store:
         ingester = ingest.Ingester(store)
         report = IngestReport()
@@ -507,13 +507,13 @@ def test_given_features_stand_in_for_computing_and_are_dropped_after_the_documen
     import workbench.match as match
 
     wording = ("Drones hit the Kalynivka depot on May 9", "Kremlin")
-    given = match._compute_features(*wording)  # noqa: SLF001
+    given = match.compute_features(*wording)
     match._features.cache_clear()  # noqa: SLF001
 
     def refuse(text: str, claimant: str | None) -> match.MatchFeatures:
         raise AssertionError("computed a given wording")
 
-    monkeypatch.setattr(match, "_compute_features", refuse)
+    monkeypatch.setattr(match, "compute_features", refuse)
     with match.features_given([(*wording, given)]):
         assert match.features_of(*wording) is given
     assert not match._given_features  # noqa: SLF001
@@ -528,8 +528,8 @@ def test_features_cross_processes_with_the_receivers_hash() -> None:
 
     import workbench.match as match
 
-    features = match._compute_features("Drones hit the Kalynivka depot on May 9", "Kremlin")  # noqa: SLF001
-    as_if_sent = match._compute_features("Drones hit the Kalynivka depot on May 9", "Kremlin")  # noqa: SLF001
+    features = match.compute_features("Drones hit the Kalynivka depot on May 9", "Kremlin")
+    as_if_sent = match.compute_features("Drones hit the Kalynivka depot on May 9", "Kremlin")
     object.__setattr__(as_if_sent, "value_hash", hash(features) + 1)  # another process's hash
     received = pickle.loads(pickle.dumps(as_if_sent))  # noqa: S301
     assert received == features and hash(received) == hash(features)

@@ -381,10 +381,12 @@ def features_of(text: str, claimant: str | None) -> _Features:
 @lru_cache(maxsize=FEATURE_CACHE_SIZE)
 def _features(text: str, claimant: str | None) -> _Features:
     given = _given_features.pop((text, claimant), None) if _given_features else None
-    return given if given is not None else _compute_features(text, claimant)
+    return given if given is not None else compute_features(text, claimant)
 
 
-def _compute_features(text: str, claimant: str | None) -> _Features:
+def compute_features(text: str, claimant: str | None) -> _Features:
+    """The matching features of a claim wording, computed afresh (`features_of` caches): the preparation worker
+    sends each wording's once, so a cache of its own would only hold memory."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
     entity_words = {match.casefold() for match in _CAPITALISED_WORD.findall(text)}
     people = {name for match in _FULL_NAME.finditer(text) if (name := _person_key(match.group(1)))}

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.ingest import DecodedDocument, FileProblem, read_document, split_and_extract
-from workbench.match import FEATURE_CACHE_SIZE, MatchFeatures, features_of
+from workbench.match import FEATURE_CACHE_SIZE, MatchFeatures, compute_features
 from workbench.models import ExtractedClaim, SentenceSpan
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class _SentWordings:
             recent[wording] = None
             if len(recent) > self.size:
                 recent.popitem(last=False)
-            given.append((claim.text, claim.claimant, features_of(claim.text, claim.claimant)))
+            given.append((claim.text, claim.claimant, compute_features(claim.text, claim.claimant)))
         return replace(prepared, features=tuple(given))
 
 
