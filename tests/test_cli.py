@@ -120,3 +120,26 @@ def test_a_run_past_the_files_the_report_names_prints_exact_totals(tmp_path: Pat
     assert re.search(rf"│ {stories:,} files +│ unchanged, skipped +│", second.output), second.output
     assert "late_0.txt" not in second.output  # a sum, not a list, though the 3 added files are named in the report
     assert f"3 added, {stories} skipped, 0 failed" in second.output
+
+
+def test_options_given_before_the_command_reach_it(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `workbench --db X ingest` used to ingest into the default database, silently: the command's own --db default won.
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    db_path = tmp_path / "given-first.db"
+    result = runner.invoke(cli, ["--db", str(db_path), "ingest", str(seeds_dir)])
+    assert result.exit_code == 0, result.output
+    assert sqlite3.connect(db_path).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 3
+    assert not (tmp_path / "db" / "workbench.db").exists()
+    claim_id = sqlite3.connect(db_path).execute("SELECT id FROM claims ORDER BY id LIMIT 1").fetchone()[0]
+    result = runner.invoke(cli, ["--db", str(db_path), "--reviewer", "ana", "set", claim_id, "--status", "true"])
+    assert result.exit_code == 0, result.output
+    assert sqlite3.connect(db_path).execute(
+        "SELECT reviewer FROM reviews WHERE claim_id = ?", [claim_id]
+    ).fetchone() == ("ana",)
+    # The command's own option still wins.
+    other = tmp_path / "other.db"
+    assert runner.invoke(cli, ["--db", str(db_path), "ingest", str(seeds_dir), "--db", str(other)]).exit_code == 0
+    assert sqlite3.connect(other).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 3

@@ -28,13 +28,33 @@ console = Console()
 error_console = Console(stderr=True)
 
 
+def _given_before_the_command(
+    name: str, fallback: object
+) -> Callable[[click.Context, click.Parameter, object], object]:
+    """An option a command leaves unset takes the value given to `workbench` itself: `workbench --db X ingest`
+    must ingest into X, not silently into the default database."""
+
+    def resolve(ctx: click.Context, _: click.Parameter, value: object) -> object:
+        if value is not None:
+            return value
+        parent = ctx.parent
+        while parent is not None:
+            if parent.params.get(name) is not None:
+                return parent.params[name]
+            parent = parent.parent
+        return fallback
+
+    return resolve
+
+
 def db_option(function: F) -> F:
     return click.option(
         "--db",
         "db_path",
         type=click.Path(dir_okay=False, path_type=Path),
-        default=DEFAULT_DB_PATH,
-        show_default=True,
+        default=None,
+        callback=_given_before_the_command("db_path", DEFAULT_DB_PATH),
+        show_default=str(DEFAULT_DB_PATH),
         help="SQLite database file.",
     )(function)
 
@@ -43,6 +63,7 @@ def reviewer_option(function: F) -> F:
     return click.option(
         "--reviewer",
         default=None,
+        callback=_given_before_the_command("reviewer", None),
         help="Reviewer name recorded with each change (default: your OS user name).",
     )(function)
 
@@ -298,7 +319,10 @@ def status(db_path: Path) -> None:
 @click.option("--status", "new_status", default=None, help="New verification status (one of the configured ones).")
 @click.option("--note", default=None, help='New note (replaces the old one; "" clears it).')
 @click.option(
-    "--reviewer", default=None, help="Reviewer recorded with the change (default: config reviewer, else OS user)."
+    "--reviewer",
+    default=None,
+    callback=_given_before_the_command("reviewer", None),
+    help="Reviewer recorded with the change (default: config reviewer, else OS user).",
 )
 @db_option
 def set_command(claim_id: str, new_status: str | None, note: str | None, reviewer: str | None, db_path: Path) -> None:
