@@ -433,3 +433,33 @@ def test_the_values_table_shows_a_source_past_the_stored_span_cap(tmp_path: Path
     rows = {line.split(".", 1)[0].strip(): line for line in console.export_text().splitlines() if "Outlet" in line}
     assert "alleged" in rows[str(hedged)]  # the last hedged source, past the cap
     assert "—" in rows[str(hedged + 1)]  # the unhedged one
+
+
+def test_the_detail_of_a_claim_with_many_passages_shows_the_first_and_counts_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+    from test_discrepancies import _claim_in_store
+
+    from workbench import claims_view
+    from workbench.discrepancies import refresh_discrepancies
+    from workbench.ui.widgets.detail import DiscrepancySection, SourcesSection
+
+    monkeypatch.setattr(claims_view, "DETAIL_SOURCES_SHOWN", 4)
+    # Hedged only in the last sources, past the ones shown: the flag still comes from all of them.
+    sentences = ["Drones hit the depot near Kalynivka."] * 9 + ["Drones hit the alleged depot near Kalynivka."] * 3
+    with open_store(tmp_path / "many.db") as store:
+        _claim_in_store(store, "c-wire", sentences)
+        refresh_discrepancies(store, ["c-wire"])
+        detail = claims_view.ClaimsView(store).detail("c-wire")
+    assert detail is not None
+    assert [flag.kind for flag in detail.discrepancies] == ["hedging"]
+    assert len(detail.sources) == len(detail.side_by_side) == 4 and detail.source_total == 12
+    assert [source.document_id for source in detail.sources] == [f"c-wire-d{number}" for number in range(4)]
+    rendered = {}
+    for section in (SourcesSection(), DiscrepancySection()):
+        console = Console(width=200, record=True)
+        console.print(section.render_detail(detail))
+        rendered[section.name] = console.export_text()
+        assert "… and 8 more passages, not shown here" in rendered[section.name], section.name
+    assert rendered["sources"].startswith("Sources (12)")

@@ -161,18 +161,28 @@ class SignOff:
     final: bool
 
 
+# A claim wire copy spread to every outlet has tens of thousands of passages: the detail pane shows the first ones
+# (reading and rendering all of them took ~12 s and megabytes of text at 10,000), the export lists them all.
+DETAIL_SOURCES_SHOWN = 100
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimDetail:
     claim: ClaimRow
     note: str
     reviewer: str | None
     reviewed_at: str | None
-    sources: tuple[SourcePassage, ...]
+    sources: tuple[SourcePassage, ...]  # the first DETAIL_SOURCES_SHOWN, in document order
     discrepancies: tuple[Discrepancy, ...] = ()
     side_by_side: tuple[SourceView, ...] = ()  # each source sentence with the differing spans, when flagged
     contradictions: tuple[Contradiction, ...] = ()
     conflicts: tuple[Conflict, ...] = ()  # open disagreements with another reviewer's database
     sign_off: SignOff | None = None  # only when the team requires more than one sign-off
+    source_total: int = 0  # every passage of the claim, shown or not
+
+    @property
+    def sources_not_shown(self) -> int:
+        return max(0, self.source_total - len(self.sources))
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,7 +418,8 @@ class ClaimsView:
         return Progress(int(reviewed), int(total))
 
     def detail(self, claim_id: str) -> ClaimDetail | None:
-        """The claim with its review and every source passage (document order), read fresh from disk."""
+        """The claim with its review and its first DETAIL_SOURCES_SHOWN source passages (document order), read fresh
+        from disk; flags and counts still cover every passage."""
         conn = self.store.conn
         row = conn.execute(
             f"SELECT {_ROW_COLUMNS}, COALESCE(r.note, ''), r.reviewer, r.reviewed_at"
@@ -430,10 +441,12 @@ class ClaimsView:
                 LEFT JOIN sentences s ON s.id = m.sentence_id
                 WHERE m.claim_id = ?
                 ORDER BY d.seq, m.start
+                LIMIT ?
                 """,
-                [claim_id],
+                [claim_id, DETAIL_SOURCES_SHOWN],
             )
         )
+        source_total = conn.execute("SELECT COUNT(*) FROM mentions WHERE claim_id = ?", [claim_id]).fetchone()[0]
         claim = _claim_row(row)
         flags = tuple(claim_discrepancies(self.store, claim_id)) if claim.flagged else ()
         return ClaimDetail(
@@ -443,10 +456,11 @@ class ClaimsView:
             reviewed_at=row[13],
             sources=sources,
             discrepancies=flags,
-            side_by_side=tuple(discrepancy_side_by_side(self.store, claim_id)) if flags else (),
+            side_by_side=tuple(discrepancy_side_by_side(self.store, claim_id, DETAIL_SOURCES_SHOWN)) if flags else (),
             contradictions=tuple(contradictions_for(self.store, claim_id)),
             conflicts=tuple(list_conflicts(self.store, state="open", claim_id=claim_id)),
             sign_off=self._sign_off(claim) if self.required_signoffs > 1 else None,
+            source_total=int(source_total),
         )
 
     def sign_off_count(self, claim_id: str) -> int:

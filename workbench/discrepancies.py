@@ -15,6 +15,7 @@ Both detectors are plain rules: cheap, explainable, offline; the reviewer decide
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -798,23 +799,25 @@ def flagged_claims(store: Store, kind: str | None = None) -> list[dict]:
     return [dict(row) for row in store.conn.execute(sql, params)]
 
 
-def side_by_side(store: Store, claim_id: str) -> list[SourceView]:
-    """Each source sentence of a claim with the differing spans marked, for the detail pane's side-by-side view.
+def side_by_side(store: Store, claim_id: str, limit: int | None = None) -> list[SourceView]:
+    """Each source sentence of a claim (the first `limit`, all if None) with the differing spans marked, for the
+    detail pane's side-by-side view.
 
     The stored flags say which kinds to mark; their spans are capped, so each source's own spans come from its
-    sentence, by the detectors decided over all the claim's sources (one view per source is built anyway).
+    sentence, by the detectors decided over all the claim's sources (streamed, so a claim of any size costs the
+    same memory).
     """
     flags = claim_discrepancies(store, claim_id)
-    sources = load_sources(store, claim_id)
-    scan = _Scan(sources) if flags else None
-    documents = {
-        row[0]: (row[1], row[2])
+    scan = _Scan(iter_sources(store, claim_id)) if flags else None
+    sources = list(itertools.islice(iter_sources(store, claim_id), limit))
+    document_ids = sorted({source.document_id for source in sources})
+    documents: dict[str, tuple[str, str | None]] = {}
+    for offset in range(0, len(document_ids), 500):
+        chunk = document_ids[offset : offset + 500]
         for row in store.conn.execute(
-            "SELECT d.id, d.file_name, d.outlet FROM documents d WHERE d.id IN"
-            " (SELECT document_id FROM mentions WHERE claim_id = ?)",
-            [claim_id],
-        )
-    }
+            f"SELECT id, file_name, outlet FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        ):
+            documents[row[0]] = (row[1], row[2])
     views = []
     for source in sources:
         spans = [(flag.kind, span) for flag in flags for span in scan.spans_of(flag.kind, source)] if scan else []

@@ -166,6 +166,9 @@ class DiscrepancySection:
             sentences.append("\n" if number > 1 else "")
             sentences.append(f"{number}. ", style="bold")
             sentences.append_text(_marked_sentence(view))
+        if detail.sources_not_shown and len(detail.side_by_side) < detail.source_total:
+            sentences.append("\n")
+            sentences.append_text(_not_shown(detail.source_total - len(detail.side_by_side)))
         return _stack([heading, values, sentences])
 
 
@@ -199,7 +202,7 @@ class SourcesSection:
 
     def render_detail(self, detail: ClaimDetail) -> Text:
         body = Text()
-        body.append(f"Sources ({len(detail.sources)})", style="bold")
+        body.append(f"Sources ({max(detail.source_total, len(detail.sources)):,})", style="bold")
         if not detail.sources:
             body.append("\nNo source passage is linked to this claim.", style="italic dim")
         for number, source in enumerate(detail.sources, 1):
@@ -207,7 +210,17 @@ class SourcesSection:
             body.append_text(source_heading(number, source))
             body.append("\n")
             body.append_text(source_passage(source))
+        if detail.sources_not_shown:
+            body.append("\n\n")
+            body.append_text(_not_shown(detail.sources_not_shown))
         return body
+
+
+def _not_shown(count: int) -> Text:
+    return Text(
+        f"… and {count:,} more passages, not shown here (`workbench export --format json` lists every one)",
+        style="italic dim",
+    )
 
 
 def source_heading(number: int, source: SourcePassage) -> Text:
