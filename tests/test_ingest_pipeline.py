@@ -515,10 +515,10 @@ def test_given_features_stand_in_for_computing_and_are_dropped_after_the_documen
 
     monkeypatch.setattr(match, "compute_features", refuse)
     with match.features_given([(*wording, given)]):
-        assert match.features_of(*wording) is given
+        assert match._features(*wording) is given  # noqa: SLF001
     assert not match._given_features  # noqa: SLF001
     with pytest.raises(AssertionError, match="computed"), match.features_given([(*wording, given)]):
-        match.features_of("Another wording", None)
+        match._features("Another wording", None)  # noqa: SLF001
     assert not match._given_features  # noqa: SLF001
 
 

@@ -324,7 +324,7 @@ class _Features:
     frame_classes: frozenset[str]
     frame_parties: frozenset[str]
     # Hashed once: every add looks its wording up in the claim's set of posted wordings, and the generated hash
-    # would walk all the fields above each time. (String hashes differ between processes: never pickle these.)
+    # would walk all the fields above each time. (String hashes differ between processes: __reduce__ rebuilds it.)
     value_hash: int = field(compare=False, repr=False)
 
     def __hash__(self) -> int:
@@ -373,11 +373,6 @@ def features_given(given: Iterable[tuple[str, str | None, _Features]]) -> Iterat
         _given_features.clear()
 
 
-def features_of(text: str, claimant: str | None) -> _Features:
-    """The matching features of a claim wording (cached): what the preparation worker sends along."""
-    return _features(text, claimant)
-
-
 @lru_cache(maxsize=FEATURE_CACHE_SIZE)
 def _features(text: str, claimant: str | None) -> _Features:
     given = _given_features.pop((text, claimant), None) if _given_features else None
@@ -385,7 +380,7 @@ def _features(text: str, claimant: str | None) -> _Features:
 
 
 def compute_features(text: str, claimant: str | None) -> _Features:
-    """The matching features of a claim wording, computed afresh (`features_of` caches): the preparation worker
+    """The matching features of a claim wording, computed afresh (`_features` caches): the preparation worker
     sends each wording's once, so a cache of its own would only hold memory."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
     entity_words = {match.casefold() for match in _CAPITALISED_WORD.findall(text)}
