@@ -36,7 +36,7 @@ from workbench.store import open_store
 
 pytestmark = pytest.mark.slow
 
-ARTICLE_COUNT = 60
+ARTICLE_COUNT = 120  # several commit groups (ingest commits up to BATCH_DOCUMENTS at a time)
 COUNT_DOCUMENTS = "SELECT COUNT(*) FROM documents"
 
 
@@ -113,7 +113,7 @@ def run_and_kill_after(articles: Path, db_path: Path, documents: int) -> int:
     return committed
 
 
-@pytest.mark.parametrize("kill_after", [1, 25, 50])
+@pytest.mark.parametrize("kill_after", [1, 40, 90])
 def test_ingest_killed_mid_run_resumes_to_the_same_claims(
     kill_after: int, articles: Path, uninterrupted: dict[str, object], tmp_path: Path
 ) -> None:

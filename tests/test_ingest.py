@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 
 from workbench.export import export_records
 from workbench.ingest import clean_text, decode_bytes, find_input_files, ingest_paths
-from workbench.store import Store
+from workbench.store import Store, open_store
 
 BOILERPLATE_SNIPPETS = [
     "Most Read from",
@@ -336,3 +337,84 @@ def test_problems_are_reported_once_though_the_folders_are_walked_twice(
         (str(missing), "no such file or folder"),
         (str(seeds_dir / "late.txt"), "broken or looping symbolic link"),  # met by the second walk only
     ]
+
+
+def _committed_documents(db_path: Path) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:  # another connection: sees only what is committed
+        return conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+
+
+def test_a_run_commits_its_documents_in_groups(
+    store: Store, db_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench import ingest
+
+    monkeypatch.setattr(ingest, "BATCH_DOCUMENTS", 2)
+    monkeypatch.setattr(ingest, "BATCH_SECONDS", 60.0)
+    ingester = ingest.Ingester(store)
+    committed = []
+    with ingester.batched():
+        for path in sorted(seeds_dir.glob("*.txt")):
+            ingester.ingest_file(path, ingest.IngestReport())
+            committed.append(_committed_documents(db_path))
+    assert committed == [0, 2, 2]
+    assert _committed_documents(db_path) == 3
+
+
+def test_a_failing_document_leaves_the_rest_of_its_group_committed(
+    store: Store, db_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench import ingest
+
+    monkeypatch.setattr(ingest, "BATCH_SECONDS", 60.0)
+    paths = sorted(seeds_dir.glob("*.txt"))
+    ingester = ingest.Ingester(store)
+    store_claims = ingester._store_claims_and_mentions  # noqa: SLF001
+    calls = iter(range(10))
+
+    def failing_second(*arguments: object) -> None:
+        if next(calls) == 1:
+            raise RuntimeError("disk trouble on the second document")
+        store_claims(*arguments)
+
+    monkeypatch.setattr(ingester, "_store_claims_and_mentions", failing_second)
+    with pytest.raises(RuntimeError, match="second document"), ingester.batched():
+        for path in paths:
+            ingester.ingest_file(path, ingest.IngestReport())
+    assert _committed_documents(db_path) == 1
+    # The matcher forgot the failed document's claims: finishing the run from here gives a clean run's claims.
+    monkeypatch.undo()
+    with ingester.batched():
+        for path in paths[1:]:
+            ingester.ingest_file(path, ingest.IngestReport())
+    ingester.finish()
+    fresh_path = db_path.with_name("fresh.db")
+    with open_store(fresh_path) as fresh:
+        ingest_paths(fresh, paths)
+        expected = fresh.conn.execute("SELECT id, source_count FROM claims ORDER BY id").fetchall()
+    assert store.conn.execute("SELECT id, source_count FROM claims ORDER BY id").fetchall() == expected
+
+
+def test_a_group_whose_commit_fails_is_not_stored_and_the_matcher_is_read_again(
+    store: Store, db_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from workbench import ingest
+
+    monkeypatch.setattr(ingest, "BATCH_SECONDS", 60.0)
+    # A deferred foreign key is checked at COMMIT: a row breaking it makes the group's COMMIT fail.
+    store.conn.execute(
+        "CREATE TABLE commit_guard (document TEXT REFERENCES documents(id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    ingester = ingest.Ingester(store)
+    paths = sorted(seeds_dir.glob("*.txt"))
+    with pytest.raises(sqlite3.IntegrityError), ingester.batched():
+        ingester.ingest_file(paths[0], ingest.IngestReport())
+        assert ingester._matcher is not None  # noqa: SLF001
+        store.conn.execute("INSERT INTO commit_guard VALUES ('no such document')")
+    assert _committed_documents(db_path) == 0
+    assert ingester._matcher is None  # noqa: SLF001 - it held claims that were never stored
+    assert not store.conn.in_transaction
