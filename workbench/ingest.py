@@ -306,10 +306,14 @@ def _walk_folder(root: Path, considered: _ConsideredFiles, on_problem: Callable[
             candidate = Path(folder) / name
             if not _is_article_name(candidate):
                 continue
-            if candidate.is_symlink() and not candidate.exists():
-                on_problem((str(candidate), "broken or looping symbolic link"))
-                continue
-            resolved = candidate.resolve()
+            if candidate.is_symlink():
+                if not candidate.exists():
+                    on_problem((str(candidate), "broken or looping symbolic link"))
+                    continue
+                resolved = candidate.resolve()
+            else:
+                # A plain file's real path is its folder's, and that one is known: no lookup of every component.
+                resolved = Path(real_folder, name)
             if considered.seen(resolved, (real_folder, name)):
                 continue
             if str(resolved) != os.path.join(real_folder, name):  # a link: this folder does not account for it
