@@ -16,7 +16,7 @@ from types import ModuleType
 import pytest
 
 from workbench import match
-from workbench.discrepancies import DISCREPANCY_LABELS, SourceText, _value_discrepancy, detect_discrepancies
+from workbench.discrepancies import DISCREPANCY_LABELS, SourceText, detect_discrepancies
 from workbench.discrepancies import _features as sentence_features
 from workbench.ingest import Ingester, IngestReport, find_input_files, load_matcher
 from workbench.match import ClaimMatcher
@@ -148,9 +148,7 @@ def test_number_discrepancies_equal_the_pairwise_comparison() -> None:
             numbers = rng.sample(["12", "14", "two", "3 million", "40%"], rng.randint(0, 3))
             sentence = "Officials said " + " and ".join(f"{n} drones" for n in numbers) + " were seen."
             sources.append(SourceText(f"m{index}", f"d{index}", 10 * index, sentence))
-        found = _value_discrepancy(
-            "c", "number", sources, {s.mention_id: sentence_features(s.sentence) for s in sources}
-        )
+        found = next((flag for flag in detect_discrepancies("c", sources) if flag.kind == "number"), None)
         spans = {(span.mention_id, span.start) for span in found.spans} if found else set()
         assert spans == _pairwise_value_discrepancy(sources)
         if found:

@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import combinations
@@ -315,10 +315,10 @@ def _capped(spans: Sequence[Span], cap_value: Callable[[Span], str]) -> list[Spa
 class _Scan:
     """Every detector over one pass of a claim's sources; holds no more than MAX_HELD_SOURCES of them."""
 
-    def __init__(self, sources: Iterable[SourceText], features: Mapping[str, Sequence[_Feature]] | None = None) -> None:
+    def __init__(self, sources: Iterable[SourceText]) -> None:
         self.detectors: dict[str, _Detector[Any]] = {
-            "number": _ValueDetector("number", features),
-            "date": _ValueDetector("date", features),
+            "number": _ValueDetector("number"),
+            "date": _ValueDetector("date"),
             "spelling": _SpellingDetector(),
             "claimant": _ClaimantDetector(),
             "hedging": _HedgingDetector(),
@@ -407,19 +407,14 @@ class _ValueDetector(_Detector[_Stated]):
     own) are flagged, as a comparison of every pair would flag them. A key is (granularity, set of values).
     """
 
-    def __init__(self, kind: str, features: Mapping[str, Sequence[_Feature]] | None = None) -> None:
+    def __init__(self, kind: str) -> None:
         super().__init__()
         self.kind = kind
         self.granularities = _GRANULARITIES[kind]
-        self.features = features  # by mention id, when the caller parsed the sentences; else parsed (and cached) here
         self.differing: dict[_Stated, frozenset[str]] = {}
 
-    def _features_of(self, source: SourceText) -> Sequence[_Feature]:
-        return _features(source.sentence) if self.features is None else self.features[source.mention_id]
-
     def keys(self, source: SourceText) -> list[_Stated]:
-        stated = _stated(source.sentence) if self.features is None else _stated_in(self.features[source.mention_id])
-        return [key for key in stated if key[0] in self.granularities]
+        return [key for key in _stated(source.sentence) if key[0] in self.granularities]
 
     def decide(self, total: int) -> bool:
         for granularity in self.granularities:
@@ -438,7 +433,7 @@ class _ValueDetector(_Detector[_Stated]):
         stated = dict(self.keys(source))
         spans = [
             _span(source, feature)
-            for feature in self._features_of(source)
+            for feature in _features(source.sentence)
             if feature.kind in stated and feature.value in self.differing.get((feature.kind, stated[feature.kind]), ())
         ]
         return sorted(spans, key=lambda span: span.start)
@@ -464,22 +459,11 @@ class _ValueDetector(_Detector[_Stated]):
         return f"{label}: {listed}{f' and {more} other values' if more > 0 else ''} of {total} sources"
 
 
-def _value_discrepancy(
-    claim_id: str, kind: str, sources: Iterable[SourceText], features: Mapping[str, Sequence[_Feature]]
-) -> Discrepancy | None:
-    """The `kind` ("number" or "date") discrepancy of `sources`, from their sentences' `features` by mention id."""
-    return next((found for found in _Scan(sources, features).discrepancies(claim_id) if found.kind == kind), None)
-
-
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
 def _stated(sentence: str) -> tuple[_Stated, ...]:
-    return _stated_in(_features(sentence))
-
-
-def _stated_in(features: Sequence[_Feature]) -> tuple[_Stated, ...]:
     """(granularity, its values) for each granularity of number or date a sentence states."""
     values: dict[str, set[str]] = {}
-    for feature in features:
+    for feature in _features(sentence):
         values.setdefault(feature.kind, set()).add(feature.value)
     return tuple((kind, frozenset(own)) for kind, own in values.items())
 
