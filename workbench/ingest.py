@@ -306,17 +306,15 @@ def _walk_folder(root: Path, considered: _ConsideredFiles, on_problem: Callable[
             candidate = Path(folder) / name
             if not _is_article_name(candidate):
                 continue
-            if candidate.is_symlink():
-                if not candidate.exists():
-                    on_problem((str(candidate), "broken or looping symbolic link"))
-                    continue
-                resolved = candidate.resolve()
-            else:
-                # A plain file's real path is its folder's, and that one is known: no lookup of every component.
-                resolved = Path(real_folder, name)
+            is_link = candidate.is_symlink()
+            if is_link and not candidate.exists():
+                on_problem((str(candidate), "broken or looping symbolic link"))
+                continue
+            # A plain file's real path is its folder's, and that one is known: only a link is resolved part by part.
+            resolved = candidate.resolve() if is_link else Path(real_folder, name)
             if considered.seen(resolved, (real_folder, name)):
                 continue
-            if str(resolved) != os.path.join(real_folder, name):  # a link: this folder does not account for it
+            if is_link:  # this folder does not account for the file a link leads to
                 considered.files.add(str(resolved))
             yield candidate
         considered.folders.add(real_folder)
