@@ -519,7 +519,8 @@ def split_and_extract(text: str) -> Prepared:
 
 
 class Ingester:
-    """Adds documents to a store, one transaction each, keeping claim ids stable."""
+    """Adds documents to a store, one transaction each (one savepoint each in a group, see `batched`), keeping claim
+    ids stable."""
 
     def __init__(self, store: Store, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.store = store
@@ -653,7 +654,7 @@ class Ingester:
         new_claims = joined = 0
         # Each claim joins the matcher as soon as it is assigned, so a later claim of this document can group with
         # it. The guard is outermost: if the transaction or its COMMIT fails, the matcher forgets this document's
-        # mentions again and never points at rolled-back claim ids.
+        # mentions again and never points at rolled-back claim ids (a group's COMMIT drops it: `_commit_batch`).
         with features_given(given_features), self.matcher.rollback_on_error(), self._document_transaction() as db:
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0]
             # Plain prepared statements: sqlite-utils' insert_all re-reads the table's columns and builds its SQL on
