@@ -36,38 +36,6 @@ _SKLEARN_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _DIGIT = re.compile(r"\d")
 _PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
-_MONEY_OR_MAGNITUDE = re.compile(r"[$€£]|\b(?:million|billion|trillion|thousands?|hundreds?|dozens?)\b", re.I)
-_COMPARATIVE = re.compile(
-    r"\b(?:more|less|fewer|higher|lower|increased?|decreased?|rose|fell|doubled?|tripled?|most|least|largest|"
-    r"smallest|biggest|first|record|than|percent|average|rate|times)\b",
-    re.IGNORECASE,
-)
-_REPORTING = re.compile(r"\b(?:said|says|told|according|announced|reported|claimed)\b", re.IGNORECASE)
-_FIRST_PERSON_OPINION = re.compile(
-    r"\b(?:I think|I believe|I feel|I want|I'm going to|I will|we will|we're going to|we must|we need|let me|"
-    r"thank you)\b",
-    re.IGNORECASE,
-)
-
-HAND_FEATURE_NAMES: tuple[str, ...] = (
-    "has_digit",
-    "has_percent",
-    "has_year",
-    "has_money_or_magnitude",
-    "has_comparative",
-    "has_reporting_verb",
-    "first_person_opinion",
-    "is_question",
-    "length",
-    "capitalised_ratio",
-)
-
-
-# On ASCII text the single-word patterns above match exactly when a maximal run of word characters, lower-cased, is
-# one of these words: IGNORECASE's Unicode extras (the dotted and dotless i, long s, Kelvin sign) need non-ASCII
-# text, and \w and \b mean the same in ASCII and Unicode there. A set lookup per word is several times cheaper than
-# scanning the sentence with an alternation that has no literal prefix for the regex engine to skip to.
-_WORD_RUN = re.compile(r"\w+")
 _MAGNITUDE_WORDS = frozenset(
     {"million", "billion", "trillion", "thousand", "thousands", "hundred", "hundreds", "dozen", "dozens"}
 )
@@ -103,6 +71,42 @@ _COMPARATIVE_WORDS = frozenset(
     }
 )
 _REPORTING_WORDS = frozenset({"said", "says", "told", "according", "announced", "reported", "claimed"})
+
+
+def _any_of_words(words: frozenset[str]) -> str:
+    return r"\b(?:" + "|".join(sorted(words)) + r")\b"
+
+
+# One list of words each, for the patterns (any text) and for the set lookups of `hand_features` (ASCII text).
+_MONEY_OR_MAGNITUDE = re.compile(r"[$€£]|" + _any_of_words(_MAGNITUDE_WORDS), re.IGNORECASE)
+_COMPARATIVE = re.compile(_any_of_words(_COMPARATIVE_WORDS), re.IGNORECASE)
+_REPORTING = re.compile(_any_of_words(_REPORTING_WORDS), re.IGNORECASE)
+_FIRST_PERSON_OPINION = re.compile(
+    r"\b(?:I think|I believe|I feel|I want|I'm going to|I will|we will|we're going to|we must|we need|let me|"
+    r"thank you)\b",
+    re.IGNORECASE,
+)
+
+HAND_FEATURE_NAMES: tuple[str, ...] = (
+    "has_digit",
+    "has_percent",
+    "has_year",
+    "has_money_or_magnitude",
+    "has_comparative",
+    "has_reporting_verb",
+    "first_person_opinion",
+    "is_question",
+    "length",
+    "capitalised_ratio",
+)
+
+
+# On ASCII text the single-word patterns above match exactly when a maximal run of word characters, lower-cased, is
+# one of their words (the sets above): IGNORECASE's Unicode extras (the dotted and dotless i, long s, Kelvin sign)
+# need non-ASCII text, and \w and \b mean the same in ASCII and Unicode there. A set lookup per word is several
+# times cheaper than scanning the sentence with an alternation that has no literal prefix for the regex engine to
+# skip to.
+_WORD_RUN = re.compile(r"\w+")
 # Every phrase of _FIRST_PERSON_OPINION starts with one of these words, so the pattern needs searching only when
 # one of them is in the sentence.
 _OPINION_LEADS = frozenset({"i", "we", "let", "thank"})
