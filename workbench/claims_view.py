@@ -178,7 +178,11 @@ class ClaimDetail:
     contradictions: tuple[Contradiction, ...] = ()
     conflicts: tuple[Conflict, ...] = ()  # open disagreements with another reviewer's database
     sign_off: SignOff | None = None  # only when the team requires more than one sign-off
-    source_total: int = 0  # every passage of the claim, shown or not
+
+    @property
+    def source_total(self) -> int:
+        """Every passage of the claim, shown or not (the claim's stored count)."""
+        return self.claim.source_count
 
     @property
     def sources_not_shown(self) -> int:
@@ -446,7 +450,6 @@ class ClaimsView:
                 [claim_id, DETAIL_SOURCES_SHOWN],
             )
         )
-        source_total = conn.execute("SELECT COUNT(*) FROM mentions WHERE claim_id = ?", [claim_id]).fetchone()[0]
         claim = _claim_row(row)
         flags = tuple(claim_discrepancies(self.store, claim_id)) if claim.flagged else ()
         return ClaimDetail(
@@ -460,7 +463,6 @@ class ClaimsView:
             contradictions=tuple(contradictions_for(self.store, claim_id)),
             conflicts=tuple(list_conflicts(self.store, state="open", claim_id=claim_id)),
             sign_off=self._sign_off(claim) if self.required_signoffs > 1 else None,
-            source_total=int(source_total),
         )
 
     def sign_off_count(self, claim_id: str) -> int:

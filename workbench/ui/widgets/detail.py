@@ -166,7 +166,7 @@ class DiscrepancySection:
             sentences.append("\n" if number > 1 else "")
             sentences.append(f"{number}. ", style="bold")
             sentences.append_text(_marked_sentence(view))
-        if detail.sources_not_shown and len(detail.side_by_side) < detail.source_total:
+        if len(detail.side_by_side) < detail.source_total:
             sentences.append("\n")
             sentences.append_text(_not_shown(detail.source_total - len(detail.side_by_side)))
         return _stack([heading, values, sentences])
