@@ -22,6 +22,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from procstat import peak_rss_kb
+
 from workbench.export import EXPORT_FORMATS
 from workbench.store import open_store, utc_now
 
@@ -152,7 +154,7 @@ def run_export(db_path: Path, export_format: str, output: Path) -> tuple[float, 
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
-        peak_kb = max(peak_kb, _vm_hwm_kb(process.pid))
+        peak_kb = max(peak_kb, peak_rss_kb(process.pid))
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -160,17 +162,6 @@ def run_export(db_path: Path, export_format: str, output: Path) -> tuple[float, 
     if process.returncode != 0:
         raise SystemExit(f"export --format {export_format} failed: {error.strip()}")
     return seconds, (peak_kb or usage.ru_maxrss) / 1024, output.stat().st_size
-
-
-def _vm_hwm_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def main() -> None:

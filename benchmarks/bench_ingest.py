@@ -37,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from procstat import peak_rss_kb, vm_kb
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 # Stages timed inside the ingest child: (module or module:Class, attribute, label). Calls nest only where noted in
@@ -175,8 +177,8 @@ def child_ingest(folder: Path, database_path: Path) -> None:
         progress["done"] += 1
         step = max(1, progress["total"] // 10)
         if progress["done"] % step == 0 or progress["done"] == progress["total"]:
-            main_mb = _vm_kb(os.getpid(), "VmRSS:") / 1024
-            started_mb = sum(_vm_kb(pid, "VmRSS:") for pid in _descendants(os.getpid())) / 1024
+            main_mb = vm_kb(os.getpid(), "VmRSS:") / 1024
+            started_mb = sum(vm_kb(pid, "VmRSS:") for pid in _descendants(os.getpid())) / 1024
             trajectory.append((progress["done"], main_mb, started_mb))
 
     with open_store(database_path) as store:
@@ -227,7 +229,7 @@ class DescendantPeaks:
     def sample(self) -> None:
         # The root's own high-water mark too: its wait4 ru_maxrss would start at this (the parent's) RSS, which
         # Linux carries over into the child's maximum at exec.
-        root_hwm = _vm_hwm_kb(self.root)
+        root_hwm = peak_rss_kb(self.root)
         if root_hwm:
             self.root_peak_kb = max(root_hwm, self.root_peak_kb)
         now = time.perf_counter()
@@ -236,7 +238,7 @@ class DescendantPeaks:
             for pid in _descendants(self.root):
                 self.roles.setdefault(pid, _role(pid))
         for pid in self.roles:
-            hwm = _vm_hwm_kb(pid)
+            hwm = peak_rss_kb(pid)
             if hwm:
                 self.peaks_kb[pid] = max(hwm, self.peaks_kb.get(pid, 0))
 
@@ -245,21 +247,6 @@ class DescendantPeaks:
         for pid, peak in self.peaks_kb.items():
             totals[self.roles[pid]] = totals.get(self.roles[pid], 0.0) + peak / 1024
         return totals
-
-
-def _vm_hwm_kb(pid: int) -> int:
-    return _vm_kb(pid, "VmHWM:")
-
-
-def _vm_kb(pid: int, field: str) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith(field):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def _descendants(root: int) -> list[int]:

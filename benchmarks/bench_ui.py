@@ -37,6 +37,8 @@ import sys
 import time
 from pathlib import Path
 
+from procstat import peak_rss_kb
+
 HERE = Path(__file__).resolve().parent
 TERMINAL = (160, 45)
 
@@ -45,16 +47,7 @@ TERMINAL = (160, 45)
 
 
 def own_peak_rss_mb() -> float:
-    """This process's peak RSS since it started: VmHWM, not `ru_maxrss`, which Linux starts at the parent's RSS
-    when a child execs (this bench's parent may have just built a 100k-claim database)."""
-    try:
-        with open("/proc/self/status", encoding="utf-8") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return (peak_rss_kb() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 
 
 def child_ours(db_path: Path, started_at: float) -> None:
