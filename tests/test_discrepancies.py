@@ -19,6 +19,7 @@ from workbench.discrepancies import (
     detect_discrepancies,
     find_contradictions,
     flagged_claims,
+    iter_sources,
     name_skeleton,
     refresh_discrepancies,
     side_by_side,
@@ -165,6 +166,28 @@ def test_flags_follow_corrections(seeded_store: Store) -> None:
     nikiforov, _ = mention_with(seeded_store, "Serhiy Nikiforov")
     split_mention(seeded_store, nikiforov, reviewer="ana")
     assert "spelling" not in kinds(claim_discrepancies(seeded_store, claim_id))
+
+
+def test_sources_are_read_in_document_order_which_is_the_order_passages_are_stored_in(
+    seeded_store: Store, tmp_path: Path
+) -> None:
+    # iter_sources reads a claim's passages by rowid, without a sort: ingest stores documents in seq order and each
+    # one's passages by start, and a correction moves passages between claims without storing them again.
+    sentence = "It took about 12 hours from the time of the alleged attack for the Kremlin to comment."
+    article = tmp_path / "twice.txt"
+    article.write_text(f"Twice\n\n{sentence} Peskov said nothing else on Thursday. {sentence}\n")
+    assert ingest_paths(seeded_store, [article]).ok
+    group_together(seeded_store, "Mykhailo Podolyak", "Mykhailo Podoliak")
+    in_document_order = """
+        SELECT m.id, m.document_id FROM mentions m JOIN documents d ON d.id = m.document_id
+        WHERE m.claim_id = ? ORDER BY d.seq, m.start
+    """
+    several_in_one_document = 0
+    for (claim_id,) in seeded_store.query("SELECT id FROM claims"):
+        expected = seeded_store.query(in_document_order, [claim_id])
+        assert [source.mention_id for source in iter_sources(seeded_store, claim_id)] == [row[0] for row in expected]
+        several_in_one_document += len(expected) > len({row[1] for row in expected})
+    assert several_in_one_document
 
 
 def test_statement_and_its_denial_are_contradictions() -> None:

@@ -702,15 +702,18 @@ def _per_source_values(spans: Sequence[Span]) -> list[str]:
 def iter_sources(store: Store, claim_id: str) -> Iterator[SourceText]:
     """The passages of a claim with their sentences, in document order, as the cursor reads them."""
     # The passage's own span stands in for a missing sentence; it is cut out in SQL (substr counts characters, as
-    # Python slicing does) so a claim with thousands of passages never loads thousands of whole articles.
+    # Python slicing does) so a claim with thousands of passages never loads thousands of whole articles. Only then
+    # is the document's row read at all (a subquery, not a join: a join reads it for every passage).
+    # Passages are stored in document order (documents by seq, each one's passages by start), so rowid order is
+    # document order and the claim_id index yields it without a sort.
     rows = store.conn.execute(
         """
         SELECT m.id, m.document_id, m.claimant, m.start, s.start AS s_start, s.text AS s_text,
                CASE WHEN s.text IS NULL OR s.start > m.start
-                    THEN substr(d.text, m.start + 1, max(m."end" - m.start, 0)) END AS quote
-        FROM mentions m JOIN documents d ON d.id = m.document_id
-        LEFT JOIN sentences s ON s.id = m.sentence_id
-        WHERE m.claim_id = ? ORDER BY d.seq, m.start
+                    THEN (SELECT substr(d.text, m.start + 1, max(m."end" - m.start, 0))
+                          FROM documents d WHERE d.id = m.document_id) END AS quote
+        FROM mentions m LEFT JOIN sentences s ON s.id = m.sentence_id
+        WHERE m.claim_id = ? ORDER BY m.rowid
         """,
         [claim_id],
     )
