@@ -241,10 +241,11 @@ _Stated = tuple[str, frozenset[str]]
 class _Detector(Generic[_Key]):
     """One kind of discrepancy, decided in one pass over a claim's sources from per-distinct-value aggregates.
 
-    `add` files each source under its keys (what it states: a set of numbers, the spellings of a name, ...),
-    counting the sources of each key and holding its first MAX_SPANS_PER_VALUE as examples. `decide` then works
-    from the keys and their counts alone, and `spans_of` gives the differing spans of any one source: those of the
-    held examples are stored, those of every shown source are marked side by side.
+    `add` files each source under its keys (what it states: a set of numbers, the spellings of a name, ...; the
+    scan reads them for all detectors at once, `_sentence_keys`), counting the sources of each key and holding its
+    first MAX_SPANS_PER_VALUE as examples. `decide` then works from the keys and their counts alone, and `spans_of`
+    gives the differing spans of any one source: those of the held examples are stored, those of every shown source
+    are marked side by side.
     """
 
     kind = ""
@@ -253,18 +254,18 @@ class _Detector(Generic[_Key]):
         self.counts: dict[_Key, int] = {}
         self.examples: dict[_Key, list[int]] = {}
 
-    def add(self, index: int, source: SourceText, hold: Callable[[int, SourceText], bool]) -> None:
-        for key in self.keys(source):
-            count = self.counts.get(key, 0)
+    def add(
+        self, index: int, source: SourceText, keys: Iterable[_Key], hold: Callable[[int, SourceText], bool]
+    ) -> None:
+        counts = self.counts
+        for key in keys:
+            count = counts.get(key, 0)
             if not count:
                 self.first_seen(key, index, source)
-            self.counts[key] = count + 1
+            counts[key] = count + 1
             # Later sources of a key are past its cap: every source of a flagged key has a span of its values.
             if count < MAX_SPANS_PER_VALUE and hold(index, source):
                 self.examples.setdefault(key, []).append(index)
-
-    def keys(self, source: SourceText) -> Iterable[_Key]:
-        raise NotImplementedError
 
     def first_seen(self, key: _Key, index: int, source: SourceText) -> None:
         """A hook for what a detector notes about the first source of a key."""
@@ -316,19 +317,25 @@ class _Scan:
     """Every detector over one pass of a claim's sources; holds no more than MAX_HELD_SOURCES of them."""
 
     def __init__(self, sources: Iterable[SourceText]) -> None:
+        claimant = _ClaimantDetector()
         self.detectors: dict[str, _Detector[Any]] = {
             "number": _ValueDetector("number"),
             "date": _ValueDetector("date"),
             "spelling": _SpellingDetector(),
-            "claimant": _ClaimantDetector(),
+            "claimant": claimant,
             "hedging": _HedgingDetector(),
         }
         self.held: dict[int, SourceText] = {}
-        self.total = 0
+        detectors, hold = self.detectors, self._hold
+        # Every ingest runs this loop once per passage, and passages repeat a few wordings: one cache look-up gives
+        # the keys of all the detectors that read only the sentence, and a detector without keys is not called.
+        index = -1
         for index, source in enumerate(sources):
-            self.total = index + 1
-            for detector in self.detectors.values():
-                detector.add(index, source, self._hold)
+            for kind, keys in _sentence_keys(source.sentence):
+                detectors[kind].add(index, source, keys, hold)
+            if source.claimant and source.claimant.strip():
+                claimant.add(index, source, (source.claimant,), hold)
+        self.total = index + 1
         self.kinds = {kind for kind, found in self.detectors.items() if self.total >= 2 and found.decide(self.total)}
 
     def _hold(self, index: int, source: SourceText) -> bool:
@@ -413,8 +420,8 @@ class _ValueDetector(_Detector[_Stated]):
         self.granularities = _GRANULARITIES[kind]
         self.differing: dict[_Stated, frozenset[str]] = {}
 
-    def keys(self, source: SourceText) -> list[_Stated]:
-        return [key for key in _stated(source.sentence) if key[0] in self.granularities]
+    def keys(self, source: SourceText) -> tuple[_Stated, ...]:
+        return dict(_sentence_keys(source.sentence)).get(self.kind, ())
 
     def decide(self, total: int) -> bool:
         for granularity in self.granularities:
@@ -482,9 +489,6 @@ class _SpellingDetector(_Detector[_Stated]):
         self.first: dict[_Stated, tuple[int, dict[str, str]]] = {}  # a key's first source: index, tokens as written
         self.differing: dict[_Stated, set[str]] = {}
         self.pairs: set[tuple[str, str]] = set()
-
-    def keys(self, source: SourceText) -> tuple[_Stated, ...]:
-        return _spellings(source.sentence)
 
     def first_seen(self, key: _Stated, index: int, source: SourceText) -> None:
         written: dict[str, str] = {}
@@ -580,9 +584,6 @@ class _ClaimantDetector(_Detector[str]):
         super().__init__()
         self.distinct: list[str] = []
 
-    def keys(self, source: SourceText) -> tuple[str, ...]:
-        return (source.claimant,) if source.claimant and source.claimant.strip() else ()
-
     def first_seen(self, key: str, index: int, source: SourceText) -> None:
         # a name seen before is in `distinct`, or the same person as one there: only a new name can add to it
         if not any(_same_person(key, known) for known in self.distinct):
@@ -631,6 +632,21 @@ def _same_person(first: str, second: str) -> bool:
 
 
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def _sentence_keys(sentence: str) -> tuple[tuple[str, tuple[Hashable, ...]], ...]:
+    """(kind, keys) for each detector that reads only the sentence and finds keys in it: numbers, dates, spellings
+    and hedging words."""
+    stated = _stated(sentence)
+    hedges = _hedges(sentence)
+    keys_by_kind = (
+        ("number", tuple(key for key in stated if key[0] in _GRANULARITIES["number"])),
+        ("date", tuple(key for key in stated if key[0] in _GRANULARITIES["date"])),
+        ("spelling", _spellings(sentence)),
+        ("hedging", (frozenset(word for _, _, word in hedges),) if hedges else ()),
+    )
+    return tuple((kind, keys) for kind, keys in keys_by_kind if keys)
+
+
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
 def _hedges(sentence: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((match.start(), match.end(), match.group(0).lower()) for match in _HEDGE.finditer(sentence))
 
@@ -639,10 +655,6 @@ class _HedgingDetector(_Detector[frozenset[str]]):
     """Hedging words in some sources but not in others; a key is the set of hedging words of one source."""
 
     kind = "hedging"
-
-    def keys(self, source: SourceText) -> tuple[frozenset[str], ...]:
-        hedges = _hedges(source.sentence)
-        return (frozenset(word for _, _, word in hedges),) if hedges else ()
 
     def decide(self, total: int) -> bool:
         return 0 < sum(self.counts.values()) < total
