@@ -56,7 +56,7 @@ TIMED_STAGES = (
     ("workbench.ingest", "load_matcher", "group: load index"),
     ("workbench.corrections", "apply_corrections", "corrections"),
     ("workbench.ingest", "refresh_claim_summaries", "summaries (recount)"),
-    ("workbench.ingest", "_add_to_summaries", "summaries (incremental)"),
+    ("workbench.ingest:SummaryGains", "write", "summaries (incremental)"),
     ("workbench.discrepancies", "refresh_discrepancies", "discrepancy flags"),
     ("workbench.discrepancies", "refresh_contradictions", "contradictions"),
 )

@@ -4,6 +4,7 @@ import contextlib
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -374,10 +375,10 @@ def test_a_failing_document_leaves_the_rest_of_its_group_committed(
     store_claims = ingester._store_claims_and_mentions  # noqa: SLF001
     calls = iter(range(10))
 
-    def failing_second(*arguments: object) -> None:
+    def failing_second(*arguments: object) -> ingest.SummaryGains:
         if next(calls) == 1:
             raise RuntimeError("disk trouble on the second document")
-        store_claims(*arguments)
+        return store_claims(*arguments)
 
     monkeypatch.setattr(ingester, "_store_claims_and_mentions", failing_second)
     with pytest.raises(RuntimeError, match="second document"), ingester.batched():
@@ -418,3 +419,65 @@ def test_a_group_whose_commit_fails_is_not_stored_and_the_matcher_is_read_again(
     assert _committed_documents(db_path) == 0
     assert ingester._matcher is None  # noqa: SLF001 - it held claims that were never stored
     assert not store.conn.in_transaction
+
+
+def test_claim_counts_kept_by_difference_over_a_group_equal_a_recount(
+    store: Store, tmp_path: Path, benchmark_corpus: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench import corrections, ingest
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in benchmark_corpus.generate_corpus(40, seed=11):
+        (folder / name).write_text(text, encoding="utf-8")
+    paths = sorted(folder.iterdir())
+    ingest_paths(store, paths[:20], pipeline=False)
+    largest = store.query("SELECT id FROM claims ORDER BY source_count DESC, id LIMIT 1")[0][0]
+    # A correction touching the largest claim in the middle of the group gets it recounted over every stored
+    # passage, the group's earlier ones included: what the group added to it before must not count twice.
+    apply_corrections = corrections.apply_corrections
+    documents = iter(range(1000))
+
+    def correcting_the_tenth(store: Store, mention_ids: Iterable[str] | None = None) -> set[str]:
+        touched = apply_corrections(store, mention_ids)
+        return touched | {largest} if next(documents) == 10 else touched
+
+    monkeypatch.setattr(corrections, "apply_corrections", correcting_the_tenth)
+    monkeypatch.setattr(ingest, "BATCH_DOCUMENTS", 1000)
+    monkeypatch.setattr(ingest, "BATCH_SECONDS", 3600.0)
+    ingest_paths(store, paths[20:], pipeline=False)
+
+    kept = store.query("SELECT id, source_count, document_count, checkworthiness FROM claims ORDER BY id")
+    recounted = store.query(
+        """
+        SELECT c.id, COUNT(m.id), COUNT(DISTINCT m.document_id), COALESCE(MAX(m.checkworthiness), c.checkworthiness)
+        FROM claims c LEFT JOIN mentions m ON m.claim_id = c.id GROUP BY c.id ORDER BY c.id
+        """
+    )
+    assert [tuple(row) for row in kept] == [tuple(row) for row in recounted]
+    assert next(documents) == 20  # every document of the group went through the correction step
+
+
+def test_a_group_whose_claim_counts_fail_to_write_is_not_stored(
+    store: Store, db_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench import ingest
+
+    monkeypatch.setattr(ingest, "BATCH_SECONDS", 60.0)
+    ingester = ingest.Ingester(store)
+    paths = sorted(seeds_dir.glob("*.txt"))
+
+    def failing_write(self: ingest.SummaryGains, store: Store, now: str) -> None:
+        raise OSError("disk full while writing the group's claim counts")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ingest.SummaryGains, "write", failing_write)
+        with pytest.raises(OSError, match="disk full"), ingester.batched():
+            for path in paths:
+                ingester.ingest_file(path, ingest.IngestReport())
+    assert _committed_documents(db_path) == 0
+    assert ingester._matcher is None  # noqa: SLF001 - it held claims that were never stored
+    assert not store.conn.in_transaction
+    # The store takes the run again, whole.
+    report = ingest_paths(store, paths)
+    assert len(report.added) == len(paths) and _committed_documents(db_path) == len(paths)

@@ -531,6 +531,9 @@ class Ingester:
         self._batch_documents = 0
         self._batch_started = 0.0
         self._batching = False
+        # What the open group's documents added to claims that existed before them, written once per claim when the
+        # group commits: a claim quoted by every article of a group is updated once, not once per article.
+        self._group_gains = SummaryGains()
         # A run into an empty store can only meet its own duplicates, which ingest_prepared skips in their turn:
         # then stored_already need not read and hash every file a second time.
         self._store_had_documents = store.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None
@@ -570,7 +573,13 @@ class Ingester:
         if batch is None:
             return
         try:
-            batch.close()  # COMMIT
+            try:
+                self._group_gains.write(self.store, utc_now())
+            except BaseException as error:
+                batch.__exit__(type(error), error, error.__traceback__)  # ROLLBACK
+                raise
+            else:
+                batch.close()  # COMMIT
         except BaseException:
             # The group's documents are not stored, but the matcher holds their claims: it is read again from the
             # store when next needed.
@@ -578,6 +587,8 @@ class Ingester:
                 self.store.conn.execute("ROLLBACK")
             self._matcher = None
             raise
+        finally:
+            self._group_gains = SummaryGains()
 
     @property
     def matcher(self) -> ClaimMatcher:
@@ -731,7 +742,12 @@ class Ingester:
                     }
                 )
                 self.matcher.add(claim_id, claim.text, claim.claimant, document_id)
-            self._store_claims_and_mentions(claim_rows, mention_rows, touched, now)
+            gains = self._store_claims_and_mentions(claim_rows, mention_rows, touched, now)
+            if self._batch is None:
+                gains.write(self.store, now)
+        # Only a document whose savepoint held adds to the group's gains.
+        if self._batch is not None:
+            self._group_gains.absorb(gains)
         self._document_done()
         report.added.append((str(document.path), len(sentences), len(extracted)))
         report.new_claims += new_claims
@@ -739,12 +755,13 @@ class Ingester:
 
     def _store_claims_and_mentions(
         self, claim_rows: list[dict], mention_rows: list[dict], touched: set[str], now: str
-    ) -> None:
-        """Insert one document's claims, reviews and mentions; bring the claims' summaries up to date.
+    ) -> SummaryGains:
+        """Insert one document's claims, reviews and mentions; recount the summaries of its new and corrected claims.
 
-        Runs inside the document's transaction. Summaries of claims that only gained passages from this document
-        are updated by difference (constant work per claim), not recounted over every passage of the claim:
-        a claim quoted by hundreds of outlets would otherwise be recounted for each new article.
+        Runs inside the document's transaction. The summaries of claims that only gained passages from this
+        document are brought up to date by difference (constant work per claim), not recounted over every passage
+        of the claim (a claim quoted by hundreds of outlets would otherwise be recounted for each new article): the
+        gains are returned, for the caller to write with its transaction.
         """
         conn = self.store.conn
         conn.executemany(
@@ -797,8 +814,20 @@ class Ingester:
         corrected = apply_corrections(self.store, [row["id"] for row in unique_mentions])
         recount = corrected | {row["id"] for row in claim_rows}
         refresh_claim_summaries(self.store, recount)
-        _add_to_summaries(self.store, [row for row in unique_mentions if row["claim_id"] not in recount], now)
+        gained = [row for row in unique_mentions if row["claim_id"] not in recount]
+        # A missing claimant is taken from the first passage that names one (earlier passages named none, or the
+        # claim would have one). Written with the document, not with its group: the search index (the FTS trigger)
+        # then changes the same way however documents are grouped, and the store stays byte for byte the same.
+        first_claimants: dict[str, str] = {}
+        for row in gained:
+            if row["claimant"] is not None:
+                first_claimants.setdefault(row["claim_id"], row["claimant"])
+        conn.executemany(
+            "UPDATE claims SET claimant = ? WHERE id = ? AND claimant IS NULL",
+            [(claimant, claim_id) for claim_id, claimant in first_claimants.items()],
+        )
         conn.executemany(_MARK_PENDING_REFRESH, [(claim_id,) for claim_id in touched | corrected])
+        return SummaryGains.of_document(gained, recount)
 
     def finish(self) -> None:
         """Recompute the discrepancy flags this run (or an earlier, interrupted one) left pending; then contradictions.
@@ -839,36 +868,68 @@ _INSERT_MENTION = (
 _MARK_PENDING_REFRESH = "INSERT OR IGNORE INTO pending_discrepancy_refresh (claim_id) VALUES (?)"
 
 
-def _add_to_summaries(store: Store, new_mentions: list[dict], now: str) -> None:
-    """Fold one new document's passages into the summaries of claims that existed before it.
+@dataclass(slots=True)
+class _ClaimGain:
+    sources: int = 0
+    documents: int = 0
+    checkworthiness: float = 0.0
 
-    Equal to `refresh_claim_summaries` for these claims: the document is new, so each claim gains exactly one
-    document; check-worthiness is the highest over all passages; a missing claimant is taken from the first
-    passage that names one (earlier passages named none, or the claim would already have one).
+
+class SummaryGains:
+    """What new documents added to the counts of claims that existed before them, not yet written to their rows.
+
+    Writing it equals `refresh_claim_summaries` for these claims (the claimant aside, written with each document):
+    each document is new, so it adds exactly one document to each claim it quotes, and check-worthiness is the
+    highest over all passages.
     """
-    gained: dict[str, list[dict]] = {}
-    for row in new_mentions:
-        gained.setdefault(row["claim_id"], []).append(row)
-    store.conn.executemany(
-        """
-        UPDATE claims SET
-          source_count = source_count + ?1,
-          document_count = document_count + 1,
-          checkworthiness = CASE WHEN checkworthiness IS NULL OR checkworthiness < ?2 THEN ?2 ELSE checkworthiness END,
-          updated_at = ?3
-        WHERE id = ?4
-        """,
-        [(len(rows), max(row["checkworthiness"] for row in rows), now, claim_id) for claim_id, rows in gained.items()],
-    )
-    # Separate and rare: writing the claimant column re-indexes the claim for search (the FTS trigger).
-    first_claimants = {
-        claim_id: claimant
-        for claim_id, rows in gained.items()
-        if (claimant := next((row["claimant"] for row in rows if row["claimant"] is not None), None)) is not None
-    }
-    store.conn.executemany(
-        "UPDATE claims SET claimant = ? WHERE id = ? AND claimant IS NULL", [(c, i) for i, c in first_claimants.items()]
-    )
+
+    def __init__(self) -> None:
+        self.gains: dict[str, _ClaimGain] = {}
+        self.recounted: set[str] = set()
+
+    @classmethod
+    def of_document(cls, new_mentions: list[dict], recounted: set[str]) -> SummaryGains:
+        """One document's gains: its passages of claims it did not recount (`recounted` were counted afresh)."""
+        document = cls()
+        document.recounted = recounted
+        for row in new_mentions:
+            gain = document.gains.get(row["claim_id"])
+            if gain is None:
+                gain = document.gains[row["claim_id"]] = _ClaimGain(documents=1, checkworthiness=row["checkworthiness"])
+            gain.sources += 1
+            gain.checkworthiness = max(gain.checkworthiness, row["checkworthiness"])
+        return document
+
+    def absorb(self, later: SummaryGains) -> None:
+        """Add the gains of a later document (or group of them)."""
+        for claim_id in later.recounted:  # counted afresh over every stored passage, these included
+            self.gains.pop(claim_id, None)
+        for claim_id, gain in later.gains.items():
+            mine = self.gains.get(claim_id)
+            if mine is None:
+                self.gains[claim_id] = gain
+            else:
+                mine.sources += gain.sources
+                mine.documents += gain.documents
+                mine.checkworthiness = max(mine.checkworthiness, gain.checkworthiness)
+
+    def write(self, store: Store, now: str) -> None:
+        """Bring the claims' rows up to date, inside the caller's transaction."""
+        store.conn.executemany(
+            """
+            UPDATE claims SET
+              source_count = source_count + ?1,
+              document_count = document_count + ?2,
+              checkworthiness = CASE WHEN checkworthiness IS NULL OR checkworthiness < ?3 THEN ?3
+                                     ELSE checkworthiness END,
+              updated_at = ?4
+            WHERE id = ?5
+            """,
+            [
+                (gain.sources, gain.documents, gain.checkworthiness, now, claim_id)
+                for claim_id, gain in self.gains.items()
+            ],
+        )
 
 
 def refresh_claim_summaries(store: Store, claim_ids: Iterable[str]) -> None:
