@@ -481,3 +481,19 @@ def test_a_group_whose_claim_counts_fail_to_write_is_not_stored(
     # The store takes the run again, whole.
     report = ingest_paths(store, paths)
     assert len(report.added) == len(paths) and _committed_documents(db_path) == len(paths)
+
+
+def test_passages_are_stored_in_document_order_and_text_order(store: Store, benchmark_corpus: ModuleType) -> None:
+    from workbench.ingest import Ingester, IngestReport
+
+    folder_texts = benchmark_corpus.generate_corpus(30, seed=3)
+    ingester = Ingester(store)
+    for name, text in folder_texts:
+        path = store.path.parent / name
+        path.write_text(text, encoding="utf-8")
+        ingester.ingest_file(path, IngestReport())
+    by_rowid = store.query("SELECT m.id FROM mentions m ORDER BY m.rowid")
+    by_position = store.query(
+        "SELECT m.id FROM mentions m JOIN documents d ON d.id = m.document_id ORDER BY d.seq, m.start"
+    )
+    assert len(by_rowid) > 300 and [row[0] for row in by_rowid] == [row[0] for row in by_position]

@@ -15,6 +15,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -787,7 +788,9 @@ class Ingester:
         first_of_each: dict[str, dict] = {}
         for row in mention_rows:
             first_of_each.setdefault(row["id"], row)
-        unique_mentions = list(first_of_each.values())
+        # In text order: rowid order is then document order and position in it, which readers rely on (a claim's
+        # passages stream in that order from its index, without a sort).
+        unique_mentions = sorted(first_of_each.values(), key=itemgetter("start"))
         conn.executemany(
             _INSERT_MENTION,
             [
