@@ -350,6 +350,21 @@ def _claim_in_store(store: Store, claim_id: str, sentences: list[str], claimant:
             )  # fmt: skip
 
 
+def test_a_claims_other_wordings_are_its_first_distinct_ones_in_passage_order(store: Store) -> None:
+    _claim_in_store(store, "c2", ["Kyiv denied it.", "Kyiv denies it.", "Kyiv denied it.", "Ukraine denied it."])
+    _claim_in_store(store, "c1", ["A drone hit it.", "B", "A drone hit it.", "C", "B", "D", "E"])
+
+    assert discrepancies._claim_wordings(store) == [
+        ("c1", "A drone hit it."),
+        ("c2", "Kyiv denied it."),
+        ("c1", "B"),
+        ("c1", "C"),
+        ("c1", "D"),
+        ("c2", "Kyiv denies it."),
+        ("c2", "Ukraine denied it."),
+    ]
+
+
 def test_side_by_side_marks_every_source_though_the_stored_spans_are_capped(store: Store) -> None:
     hedged = MAX_SPANS_PER_VALUE + 15
     sentences = ["Drones hit the alleged depot near Kalynivka."] * hedged + ["Drones hit the depot near Kalynivka."] * 3
