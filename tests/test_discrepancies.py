@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import tracemalloc
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -49,6 +49,29 @@ def test_numbers_dates_and_hedging_differ_with_spans_as_document_offsets() -> No
     assert [span.text for span in found["date"].spans] == ["May 3", "May 4"]
     assert [(span.mention_id, span.value) for span in found["hedging"].spans] == [("m2", "alleged")]
     assert "12 vs 10" in found["number"].summary
+
+
+@pytest.mark.parametrize("written", [str.lower, str.upper, str.capitalize])
+def test_every_hedge_and_number_word_is_found_however_it_is_capitalised(written: Callable[[str], str]) -> None:
+    # the patterns skip positions by the words' initials (their first-character guard) before matching
+    for word in discrepancies.HEDGE_WORDS:
+        assert [found for _, _, found in discrepancies._hedges(f"The {written(word)} strike.")] == [word]
+    for word, value in discrepancies._NUMBER_WORDS.items():
+        found = [feature.value for feature in discrepancies._features(f"It hit {written(word)} targets.")]
+        assert found == ([] if word == "one" else [str(value)])
+
+
+def test_every_month_and_weekday_is_found_as_a_date() -> None:
+    for month in [*(name.capitalize() for name in discrepancies._MONTHS), "Feb.", "Sept."]:
+        assert [f.kind for f in discrepancies._features(f"On {month} 3 and 4 {month} 1999.")] == [
+            "date:day",
+            "date:day",
+            "date:year",
+        ]
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+        assert [(f.kind, f.value) for f in discrepancies._features(f"It came on {day}.")] == [
+            ("date:weekday", day.lower())
+        ]
 
 
 def test_agreeing_sources_are_not_flagged() -> None:
