@@ -141,6 +141,11 @@ def _use_prepare_hook(monkeypatch: pytest.MonkeyPatch, hook: Callable[[Path, int
 # -- hooks that run inside the worker process (module level: the worker imports them by name) ---------------------
 
 
+def _slow_prepare(path: Path, max_bytes: int) -> Outcome:
+    time.sleep(0.05)  # a worker far slower than the ingest process: it falls behind at once
+    return prepare.prepare_document(path, max_bytes)
+
+
 def _timeline_prepare(path: Path, max_bytes: int) -> Outcome:
     with open(os.environ[TIMELINE_ENV], "a", encoding="utf-8") as log:
         log.write(f"P {path.name}\n")
@@ -176,7 +181,8 @@ def test_pipelined_run_stores_exactly_what_the_in_process_run_stores(
     pipelined = _ingest(tmp_path / "pipelined.db", corpus_folder, pipeline=True)
 
     assert len(worker_used) == 1 and worker_stats[0] is not None
-    assert worker_stats[0].documents >= ARTICLES  # everything but the first file went through the worker
+    # Everything but the first file went through the worker, or was prepared here while the worker was behind.
+    assert worker_stats[0].documents + worker_used[0].prepared_here >= ARTICLES
     assert _report_fields(pipelined) == _report_fields(sequential)
     assert len(sequential.added) == ARTICLES and len(sequential.skipped) == 1
     assert sorted(reason for _, reason in sequential.failed) == ["binary content (not a text file)", "empty file"]
@@ -592,8 +598,10 @@ def test_ingest_holds_a_few_files_at_a_time_never_the_list(
             report = ingest_paths(store, [folder], pipeline=pipeline, on_total=totals.append)
         assert report.ok and len(report.added) == 48
         # One at a time (the one before is still named by the loop's variable as the next is drawn); pipelined: the
-        # window, which counts the file being stored, and at most one more drawn, waiting for its turn.
-        assert (window <= most_alive[0] <= window + 1) if pipeline else most_alive[0] <= 2, (pipeline, most_alive)
+        # window, which counts the file being stored, the few prepared here while the worker is behind, and at most
+        # one more drawn, waiting for its turn.
+        most = window + prepare.PREPARED_HERE_AHEAD + 1
+        assert (window <= most_alive[0] <= most) if pipeline else most_alive[0] <= 2, (pipeline, most_alive)
     assert totals == [48, 48] and len(worker_used) == 1
 
 
@@ -665,6 +673,9 @@ class _ScriptedWorker:
             self._in_flight.append(path.name)
         return alive
 
+    def outcome_waiting(self) -> bool:
+        return True  # the scripted answers are always at hand: nothing is prepared ahead of its turn
+
     def take(self) -> Outcome:
         name = self._in_flight.popleft() if self._in_flight else None
         self.log.append(("take", name))
@@ -720,3 +731,30 @@ def test_the_files_drawn_as_the_run_goes_are_handed_over_and_ingested_as_from_th
         assert [entry[1] for entry in drawn if entry[0] == "done"] == [path.name for path in files]
         if window > 1 and script[1] > 3:
             assert any(entry[0] == "take" and entry[1] for entry in drawn)  # files did go through the worker
+
+
+def test_files_are_prepared_here_while_the_worker_is_behind_and_the_store_is_the_same(
+    corpus_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    worker_used: list[PreparationWorker],
+    worker_stats: list,
+) -> None:
+    sequential = _ingest(tmp_path / "sequential.db", corpus_folder, pipeline=False)
+    _use_prepare_hook(monkeypatch, _slow_prepare)
+    in_hand: list[int] = []
+    real_take = PreparationWorker.take
+
+    def take(self: PreparationWorker) -> Outcome:
+        in_hand.append(self.in_flight)
+        return real_take(self)
+
+    monkeypatch.setattr(PreparationWorker, "take", take)
+    pipelined = _ingest(tmp_path / "pipelined.db", corpus_folder, pipeline=True)
+
+    worker = worker_used[0]
+    assert worker.prepared_here >= prepare.PREPARED_HERE_AHEAD  # this process took on part of the slow worker's work
+    assert worker_stats[0] is not None and worker_stats[0].documents > 0  # and the worker some
+    assert max(in_hand) <= worker.window
+    assert _report_fields(pipelined) == _report_fields(sequential)
+    assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")

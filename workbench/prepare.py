@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 # Requests waiting in the pipe to the worker are kept under one pipe page (the smallest pipe buffer Linux gives):
 # the ingest process then never blocks sending a request while the worker blocks sending it a large result.
 REQUEST_BYTES_IN_FLIGHT = 3500
+# Files this process may prepare ahead of their turn while it would otherwise wait for the worker: enough to keep
+# it busy through a slow document of the worker's, few enough that the worker soon catches up.
+PREPARED_HERE_AHEAD = 4
 # How long a run that ended normally waits for the worker's goodbye (its figures) before simply stopping it.
 GOODBYE_TIMEOUT_S = 5.0
 # How long a terminated worker is given to go before it is killed.
@@ -244,6 +247,7 @@ class PreparationWorker:
         self.stats: WorkerStats | None = None  # set when the worker said goodbye at the end of a normal run
         self.failure: str | None = None  # why the worker stopped early, if it did
         self.pid: int | None = None  # the worker's, kept after it ended
+        self.prepared_here = 0  # files the ingest process prepared ahead of their turn instead of waiting
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._ready = False
@@ -321,6 +325,15 @@ class PreparationWorker:
             return False
         self._request_sizes.append(_request_size(path))
         return True
+
+    def outcome_waiting(self) -> bool:
+        """Whether the oldest submitted path's outcome (or news of the worker's end) can be taken without waiting."""
+        if self.failure is not None or self._conn is None:
+            return True
+        try:
+            return self._conn.poll()
+        except (EOFError, OSError):
+            return True  # `take` finds out what happened
 
     def take(self) -> Outcome:
         """The outcome of the oldest submitted path, waiting for it; None if the worker died before sending it."""
@@ -433,7 +446,8 @@ def ingest_pipelined(
 ) -> WorkerStats | None:
     """Ingest `files` in order like the sequential loop does, with their preparation done ahead in a worker.
 
-    At most `window` files are in hand at once: the one being stored and the ones looked at ahead of it. A file
+    At most `window` files are in hand at once: the one being stored and the ones looked at ahead of it, plus up
+    to PREPARED_HERE_AHEAD files this process prepares itself whenever the worker is behind. A file
     already stored (by the hash of its bytes, checked before it is handed over) is not sent: the sequential path
     never extracts it, and a re-run over a finished folder would otherwise wait for the worker to extract every
     file only to skip it. Until the worker is ready (its Python starting takes a few tenths of a second), files
@@ -449,10 +463,11 @@ def ingest_pipelined(
         return held.pop() if held else next(remaining, None)
 
     with PreparationWorker(ingester.max_bytes, window, prepare) as worker:
-        # (file, handed to the worker) of each file looked at before its turn, in file order
-        ahead: deque[tuple[Path, bool]] = deque()
+        # (file, handed to the worker, its outcome if prepared here ahead of its turn) of each file looked at before
+        # its turn, in file order
+        ahead: deque[tuple[Path, bool, Outcome]] = deque()
         while True:
-            path, handed = ahead.popleft() if ahead else (next_file(), False)
+            path, handed, outcome = ahead.popleft() if ahead else (next_file(), False, None)
             if path is None:
                 break
             if worker.ready():
@@ -463,8 +478,22 @@ def ingest_pipelined(
                     if not worker.can_submit(candidate):
                         held.append(candidate)
                         break
-                    ahead.append((candidate, not ingester.stored_already(candidate) and worker.submit(candidate)))
-            ingester.ingest_prepared(path, worker.take() if handed else None, report)
+                    ahead.append((candidate, not ingester.stored_already(candidate) and worker.submit(candidate), None))
+            if handed:
+                # The worker is behind (a run of new wordings to extract, or this process is the faster): rather
+                # than wait, prepare files after those it holds, so both cores work.
+                while (
+                    sum(early is not None for _, _, early in ahead) < PREPARED_HERE_AHEAD
+                    and not worker.outcome_waiting()
+                    and (candidate := next_file()) is not None
+                ):
+                    if ingester.stored_already(candidate):
+                        ahead.append((candidate, False, None))
+                    else:
+                        ahead.append((candidate, False, prepare_document(candidate, worker.max_bytes)))
+                        worker.prepared_here += 1
+                outcome = worker.take()
+            ingester.ingest_prepared(path, outcome, report)
             if on_file:
                 on_file(path)
     return worker.stats
