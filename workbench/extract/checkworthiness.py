@@ -21,7 +21,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -164,13 +163,12 @@ def word_ngrams(sentence: str, ngram_range: tuple[int, int]) -> list[str]:
     return grams
 
 
-# Words recur far more than sentences do: a sentence's char n-grams are mostly those of words seen before, and
-# reusing their strings (hashes already computed) also speeds up counting and looking them up. An entry is about
-# 1.5 KB (a tuple of ~20 short strings), so 2048 words take about 3 MB.
+# Words recur far more than sentences do: a sentence's char n-grams are mostly those of words seen before, so the
+# char block keeps each word's n-grams, as numbers in its vocabulary. An entry is about 0.9 KB (a tuple of ~20
+# ints), so 2048 words take about 2 MB.
 CHAR_GRAM_CACHE_SIZE = 2048
 
 
-@lru_cache(maxsize=CHAR_GRAM_CACHE_SIZE)
 def _word_char_grams(word: str, low: int, high: int) -> tuple[str, ...]:
     padded = " " + word + " "
     length = len(padded)
@@ -194,37 +192,63 @@ def char_wb_ngrams(sentence: str, ngram_range: tuple[int, int]) -> list[str]:
     return grams
 
 
-@dataclass(frozen=True, slots=True)
 class _TfidfBlock:
     """One fitted TfidfVectorizer (sublinear tf, smooth idf, l2 norm) with its slice of the coefficients."""
 
-    analyzer: str
-    ngram_range: tuple[int, int]
-    # term -> (idf * coefficient, idf, idf squared); plain floats in one dict: a sentence has only a few hundred
-    # n-grams, where dict lookups beat building numpy arrays, and one lookup per n-gram is what the time goes on.
-    terms: dict[str, tuple[float, float, float]]
+    def __init__(
+        self,
+        analyzer: str,
+        ngram_range: tuple[int, int],
+        vocabulary: list[str],
+        idf: np.ndarray,
+        coefficients: np.ndarray,
+    ) -> None:
+        self.analyzer = analyzer
+        self.ngram_range = ngram_range
+        # A term's number indexes the plain float lists below: a sentence has only a few hundred n-grams, where list
+        # indexing beats building numpy arrays.
+        self.term_ids = {term: index for index, term in enumerate(vocabulary)}
+        self.weighted: list[float] = (idf * coefficients).tolist()
+        self.idf: list[float] = idf.tolist()
+        self.idf_squared: list[float] = [value * value for value in self.idf]
+        # Looked up once per word, not once per sentence: the lookups were most of the block's time. The n-grams
+        # outside the vocabulary weigh nothing, so they are left out.
+        self._known_char_terms = lru_cache(maxsize=CHAR_GRAM_CACHE_SIZE)(self._look_up_char_terms)
+
+    def _look_up_char_terms(self, word: str) -> tuple[int, ...]:
+        low, high = self.ngram_range
+        return tuple(term for term in map(self.term_ids.get, _word_char_grams(word, low, high)) if term is not None)
+
+    def known_terms(self, sentence: str) -> list[int]:
+        """The numbers of the sentence's n-grams that are in the vocabulary, in text order."""
+        if self.analyzer == "word":
+            grams = word_ngrams(sentence, self.ngram_range)
+            return [term for term in map(self.term_ids.get, grams) if term is not None]
+        terms: list[int] = []
+        extend = terms.extend
+        known_char_terms = self._known_char_terms
+        # The words char_wb_ngrams pads and cuts up.
+        for word in sentence.lower().split():
+            extend(known_char_terms(word))
+        return terms
 
     def score(self, sentence: str) -> float:
         """This block's contribution to the decision function: coef . l2_normalise(sublinear_tf * idf)."""
-        grams = (
-            word_ngrams(sentence, self.ngram_range)
-            if self.analyzer == "word"
-            else char_wb_ngrams(sentence, self.ngram_range)
-        )
-        counts = Counter(grams)
+        # The terms are summed in order of first occurrence, as a Counter of the n-gram strings would give them:
+        # float sums depend on their order, and the scores must stay bit for bit those of the exported model.
+        counts = Counter(self.known_terms(sentence))
+        weighted, idf, idf_squared = self.weighted, self.idf, self.idf_squared
         dot = 0.0
         squared_norm = 0.0
-        for weights, count in zip(map(self.terms.get, counts), counts.values(), strict=True):
-            if weights is None:
-                continue
+        for term, count in counts.items():
             if count == 1:
                 # A term frequency of 1.0 leaves both products unchanged, bit for bit.
-                dot += weights[0]
-                squared_norm += weights[2]
+                dot += weighted[term]
+                squared_norm += idf_squared[term]
             else:
                 term_frequency = 1.0 + math.log(count)
-                dot += term_frequency * weights[0]
-                value = term_frequency * weights[1]
+                dot += term_frequency * weighted[term]
+                value = term_frequency * idf[term]
                 squared_norm += value * value
         if squared_norm == 0.0:
             return 0.0
@@ -244,17 +268,13 @@ class CheckworthinessModel:
             # Smooth idf, exactly as TfidfTransformer(smooth_idf=True) computes it.
             idf = np.log((1.0 + document_count) / (1.0 + document_frequency)) + 1.0
             coefficients = np.asarray(block["coefficients"], dtype=np.float64)
-            vocabulary: list[str] = block["vocabulary"]
             self.blocks.append(
                 _TfidfBlock(
                     analyzer=block["analyzer"],
                     ngram_range=(int(block["ngram_range"][0]), int(block["ngram_range"][1])),
-                    terms={
-                        term: (weighted, idf_value, idf_value * idf_value)
-                        for term, weighted, idf_value in zip(
-                            vocabulary, (idf * coefficients).tolist(), idf.tolist(), strict=True
-                        )
-                    },
+                    vocabulary=block["vocabulary"],
+                    idf=idf,
+                    coefficients=coefficients,
                 )
             )
         self.hand_coefficients = np.asarray(payload["hand_coefficients"], dtype=np.float64)
