@@ -57,8 +57,8 @@ TIMED_STAGES = (
     ("workbench.corrections", "apply_corrections", "corrections"),
     ("workbench.ingest", "refresh_claim_summaries", "summaries (recount)"),
     ("workbench.ingest:SummaryGains", "write", "summaries (incremental)"),
-    ("workbench.discrepancies", "refresh_discrepancies", "discrepancy flags"),
-    ("workbench.discrepancies", "refresh_contradictions", "contradictions"),
+    # The pass over the run's pending claims: discrepancy flags, then contradictions (the worker shares it).
+    ("workbench.ingest:Ingester", "finish", "flags + contradictions"),
 )
 
 

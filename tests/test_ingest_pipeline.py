@@ -673,7 +673,7 @@ class _ScriptedWorker:
             self._in_flight.append(path.name)
         return alive
 
-    def outcome_waiting(self) -> bool:
+    def answer_waiting(self) -> bool:
         return True  # the scripted answers are always at hand: nothing is prepared ahead of its turn
 
     def take(self) -> Outcome:
@@ -757,4 +757,136 @@ def test_files_are_prepared_here_while_the_worker_is_behind_and_the_store_is_the
     assert worker_stats[0] is not None and worker_stats[0].documents > 0  # and the worker some
     assert max(in_hand) <= worker.window
     assert _report_fields(pipelined) == _report_fields(sequential)
+    assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")
+
+
+# -- the end-of-run flag pass, shared with the worker ----------------------------------------------------------------
+
+
+@pytest.fixture
+def flag_answers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...] | None, bool]]:
+    """(claim ids asked for, None for the contradictions; whether rows came back) of each flag request, in order."""
+    answers: list[tuple[tuple[str, ...] | None, bool]] = []
+    real_ask, real_take = PreparationWorker.ask_flags, PreparationWorker.take_flags
+    asked: list[tuple[str, ...] | None] = []
+
+    def ask(self: PreparationWorker, request: prepare.FlagRequest) -> bool:
+        asked.append(request.claim_ids)
+        return real_ask(self, request)
+
+    def take(self: PreparationWorker) -> list[tuple] | None:
+        rows = real_take(self)
+        answers.append((asked.pop(0), rows is not None))
+        return rows
+
+    monkeypatch.setattr(PreparationWorker, "ask_flags", ask)
+    monkeypatch.setattr(PreparationWorker, "take_flags", take)
+    return answers
+
+
+def _slow_flags_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flags take this process a while per chunk (not the worker, another process): the worker gets chunks too."""
+    import workbench.discrepancies as discrepancies
+
+    real = discrepancies.iter_flag_rows
+
+    def slow(*arguments: object) -> Iterator[tuple]:
+        time.sleep(0.05)
+        return real(*arguments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discrepancies, "iter_flag_rows", slow)
+
+
+def _stored_flags(db_path: Path) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        return conn.execute("SELECT id, claim_id, kind, summary, spans FROM discrepancies ORDER BY id").fetchall()
+
+
+def test_the_worker_shares_the_flag_pass_and_the_store_is_the_same(
+    corpus_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    worker_used: list[PreparationWorker],
+    flag_answers: list,
+) -> None:
+    monkeypatch.setattr(ingest, "DISCREPANCY_REFRESH_CHUNK", 4)  # many chunks: both processes take some
+    sequential = _ingest(tmp_path / "sequential.db", corpus_folder, pipeline=False)
+    _slow_flags_here(monkeypatch)
+    pipelined = _ingest(tmp_path / "pipelined.db", corpus_folder, pipeline=True)
+
+    assert flag_answers[0] == (None, True)  # the contradictions first
+    assert len(flag_answers) > 2 and all(answered for _, answered in flag_answers)
+    assert _report_fields(pipelined) == _report_fields(sequential)
+    assert len(_stored_flags(tmp_path / "sequential.db")) > 3
+    assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")
+
+
+def test_worker_flags_are_computed_again_when_another_connection_committed_since(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_used: list[PreparationWorker]
+) -> None:
+    from workbench.discrepancies import iter_flag_rows
+
+    monkeypatch.setattr(ingest, "DISCREPANCY_REFRESH_CHUNK", 4)
+    db_path = tmp_path / "pipelined.db"
+    real_ask = PreparationWorker.ask_flags
+    changed: list[str] = []
+
+    def ask_then_reattribute(self: PreparationWorker, request: prepare.FlagRequest) -> bool:
+        sent = real_ask(self, request)
+        if request.claim_ids and not changed:
+            # A reviewer's change, committed on another connection right after the worker was asked: one passage
+            # of the asked claims now names someone else, which the claimant check must see.
+            with contextlib.closing(sqlite3.connect(db_path)) as other, other:
+                claim_id = other.execute(
+                    f"SELECT claim_id FROM mentions WHERE claimant IS NOT NULL AND claim_id IN"
+                    f" ({','.join('?' * len(request.claim_ids))}) GROUP BY claim_id ORDER BY COUNT(*) DESC LIMIT 1",
+                    request.claim_ids,
+                ).fetchone()[0]
+                other.execute(
+                    "UPDATE mentions SET claimant = 'Somebody Else' WHERE rowid ="
+                    " (SELECT MIN(rowid) FROM mentions WHERE claim_id = ?)",
+                    [claim_id],
+                )
+            changed.append(claim_id)
+        return sent
+
+    monkeypatch.setattr(PreparationWorker, "ask_flags", ask_then_reattribute)
+    _slow_flags_here(monkeypatch)
+    _ingest(db_path, corpus_folder, pipeline=True)
+    monkeypatch.undo()
+
+    assert changed
+    with open_store(db_path) as store:
+        claim_ids = [row[0] for row in store.query("SELECT DISTINCT claim_id FROM mentions ORDER BY 1")]
+        expected = sorted(iter_flag_rows(store, claim_ids))
+        stored = sorted(tuple(row) for row in store.query("SELECT claim_id, kind, summary, spans FROM discrepancies"))
+    assert stored == expected
+    assert any(claim_id == changed[0] and kind == "claimant" for claim_id, kind, _, _ in stored)
+
+
+def test_a_worker_killed_during_the_flag_pass_leaves_the_same_store(
+    corpus_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    worker_used: list[PreparationWorker],
+    flag_answers: list,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(ingest, "DISCREPANCY_REFRESH_CHUNK", 4)
+    _ingest(tmp_path / "sequential.db", corpus_folder, pipeline=False)
+    real_ask = PreparationWorker.ask_flags
+
+    def ask_then_kill(self: PreparationWorker, request: prepare.FlagRequest) -> bool:
+        sent = real_ask(self, request)
+        if request.claim_ids is not None:
+            os.kill(self.pid or 0, signal.SIGKILL)
+        return sent
+
+    monkeypatch.setattr(PreparationWorker, "ask_flags", ask_then_kill)
+    _slow_flags_here(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="workbench.prepare"):
+        _ingest(tmp_path / "pipelined.db", corpus_folder, pipeline=True)
+
+    assert any(claim_ids is not None and not answered for claim_ids, answered in flag_answers)
+    assert "worker stopped (killed by SIGKILL)" in caplog.text
     assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")

@@ -172,10 +172,10 @@ def test_contradictions_stay_pending_until_recomputed(seeded_store, monkeypatch)
             "INSERT INTO pending_discrepancy_refresh (claim_id) VALUES (?)", [(claim_id,) for claim_id in claim_ids]
         )
 
-    def crash(store) -> int:
+    def crash(store) -> list:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(discrepancies, "refresh_contradictions", crash)
+    monkeypatch.setattr(discrepancies, "contradiction_rows", crash)
     with pytest.raises(KeyboardInterrupt):
         Ingester(seeded_store).finish()
     assert seeded_store.query("SELECT COUNT(*) FROM pending_discrepancy_refresh")[0][0] == len(claim_ids)

@@ -772,34 +772,46 @@ def load_sources(store: Store, claim_id: str) -> list[SourceText]:
     return list(iter_sources(store, claim_id))
 
 
-def refresh_discrepancies(store: Store, claim_ids: Iterable[str] | None = None) -> int:
-    """Recompute the stored flags of the given claims (all claims if None); returns how many flags now exist.
+# A stored flag, as written to the discrepancies table: (claim id, kind, summary, spans as JSON).
+FlagRow = tuple[str, str, str, str]
+# A stored contradiction link: (claim a, claim b, score, evidence as JSON).
+ContradictionRow = tuple[str, str, float, str]
+
+
+def iter_flag_rows(store: Store, claim_ids: Iterable[str]) -> Iterator[FlagRow]:
+    """The flags the claims' stored passages raise, claim by claim, as stored; only reads (any connection will do).
 
     Each claim's passages stream from the cursor through the detectors, so memory stays the same whether a claim
     has ten passages or twenty thousand.
     """
+    for claim_id in claim_ids:
+        for discrepancy in detect_discrepancies(claim_id, iter_sources(store, claim_id)):
+            spans = json.dumps([_span_fields(span) for span in discrepancy.spans], ensure_ascii=False)
+            yield claim_id, discrepancy.kind, discrepancy.summary, spans
+
+
+def store_flags(store: Store, claim_ids: Sequence[str], rows: Iterable[FlagRow]) -> None:
+    """Replace the stored flags of `claim_ids` with `rows`, inside the caller's write transaction."""
+    for offset in range(0, len(claim_ids), 500):
+        chunk = claim_ids[offset : offset + 500]
+        store.conn.execute(f"DELETE FROM discrepancies WHERE claim_id IN ({','.join('?' * len(chunk))})", chunk)
+    now = utc_now()
+    store.conn.executemany(
+        "INSERT INTO discrepancies (claim_id, kind, summary, spans, detected_at) VALUES (?, ?, ?, ?, ?)",
+        ((*row, now) for row in rows),
+    )
+
+
+def refresh_discrepancies(store: Store, claim_ids: Iterable[str] | None = None) -> int:
+    """Recompute the stored flags of the given claims (all claims if None); returns how many flags now exist."""
     with store.write():
         if claim_ids is None:
             store.conn.execute("DELETE FROM discrepancies")
             ids = [row[0] for row in store.conn.execute("SELECT id FROM claims WHERE source_count != 1")]
+            store_flags(store, [], iter_flag_rows(store, ids))
         else:
             ids = sorted(set(claim_ids))
-            for offset in range(0, len(ids), 500):
-                chunk = ids[offset : offset + 500]
-                store.conn.execute(f"DELETE FROM discrepancies WHERE claim_id IN ({','.join('?' * len(chunk))})", chunk)
-        now = utc_now()
-        for claim_id in ids:
-            for discrepancy in detect_discrepancies(claim_id, iter_sources(store, claim_id)):
-                store.conn.execute(
-                    "INSERT INTO discrepancies (claim_id, kind, summary, spans, detected_at) VALUES (?, ?, ?, ?, ?)",
-                    [
-                        claim_id,
-                        discrepancy.kind,
-                        discrepancy.summary,
-                        json.dumps([_span_fields(span) for span in discrepancy.spans], ensure_ascii=False),
-                        now,
-                    ],
-                )
+            store_flags(store, ids, iter_flag_rows(store, ids))
         return int(store.conn.execute("SELECT COUNT(*) FROM discrepancies").fetchone()[0])
 
 
@@ -1087,28 +1099,39 @@ def _claim_wordings(store: Store) -> list[tuple[str, str]]:
     return wordings
 
 
+def contradiction_rows(store: Store) -> list[ContradictionRow]:
+    """Every contradiction link the claims' current wording makes, as stored; only reads (any connection will do)."""
+    claims = _claim_wordings(store)
+    # Two claims qualify when some passage of one comes from a document other than some passage of the other:
+    # only a claim's single document, or that it has several, matters. Its first and last document tell that,
+    # so memory stays per claim, not per passage.
+    documents = {
+        claim_id: {first, last}
+        for claim_id, first, last in store.conn.execute(
+            # a scan of every passage: in storage order, as `_claim_wordings` reads them
+            "SELECT claim_id, MIN(document_id), MAX(document_id) FROM mentions NOT INDEXED GROUP BY claim_id"
+        )
+    }
+    found = find_contradictions(claims, documents)
+    return [(a, b, score, json.dumps(evidence, ensure_ascii=False)) for a, b, score, evidence in found]
+
+
+def store_contradictions(store: Store, rows: Sequence[ContradictionRow]) -> None:
+    """Replace every stored contradiction link with `rows`, inside the caller's write transaction."""
+    store.conn.execute("DELETE FROM contradictions")
+    now = utc_now()
+    store.conn.executemany(
+        "INSERT INTO contradictions (claim_a, claim_b, score, evidence, detected_at) VALUES (?, ?, ?, ?, ?)",
+        [(*row, now) for row in rows],
+    )
+
+
 def refresh_contradictions(store: Store) -> int:
     """Recompute every contradiction link from the claims' current wording; returns how many there are."""
     with store.write():
-        claims = _claim_wordings(store)
-        # Two claims qualify when some passage of one comes from a document other than some passage of the other:
-        # only a claim's single document, or that it has several, matters. Its first and last document tell that,
-        # so memory stays per claim, not per passage.
-        documents = {
-            claim_id: {first, last}
-            for claim_id, first, last in store.conn.execute(
-                # a scan of every passage: in storage order, as `_claim_wordings` reads them
-                "SELECT claim_id, MIN(document_id), MAX(document_id) FROM mentions NOT INDEXED GROUP BY claim_id"
-            )
-        }
-        found = find_contradictions(claims, documents)
-        store.conn.execute("DELETE FROM contradictions")
-        now = utc_now()
-        store.conn.executemany(
-            "INSERT INTO contradictions (claim_a, claim_b, score, evidence, detected_at) VALUES (?, ?, ?, ?, ?)",
-            [(a, b, score, json.dumps(evidence, ensure_ascii=False), now) for a, b, score, evidence in found],
-        )
-    return len(found)
+        rows = contradiction_rows(store)
+        store_contradictions(store, rows)
+    return len(rows)
 
 
 def contradictions_for(store: Store, claim_id: str) -> list[Contradiction]:

@@ -27,7 +27,7 @@ from workbench.models import UNREVIEWED, ExtractedClaim, SentenceSpan
 from workbench.store import Store, utc_now
 
 if TYPE_CHECKING:
-    from workbench.prepare import Outcome
+    from workbench.prepare import Outcome, PreparationWorker
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 # News articles are kilobytes; a 5 MB text file is almost surely not one, and reading it would take minutes.
@@ -832,26 +832,111 @@ class Ingester:
         conn.executemany(_MARK_PENDING_REFRESH, [(claim_id,) for claim_id in touched | corrected])
         return SummaryGains.of_document(gained, recount)
 
-    def finish(self) -> None:
+    def finish(self, helper: PreparationWorker | None = None) -> None:
         """Recompute the discrepancy flags this run (or an earlier, interrupted one) left pending; then contradictions.
 
         Each chunk of claims is its own short transaction, so reviewers working meanwhile are never locked out.
+        `helper`, the run's preparation worker (idle by now), computes the contradictions and takes chunks from the
+        end while this process works from the start (see `_FlagPass`).
         """
-        from workbench.discrepancies import refresh_contradictions, refresh_discrepancies
-
+        self._commit_batch()  # what the pass reads (on the worker's connection too) is committed first
         # The flag passes do not group: the index goes first, so they reuse its memory instead of adding to it.
         self._matcher = None
-        conn = self.store.conn
-        pending = [row[0] for row in conn.execute("SELECT claim_id FROM pending_discrepancy_refresh ORDER BY 1")]
-        for offset in range(0, len(pending), DISCREPANCY_REFRESH_CHUNK):
-            chunk = pending[offset : offset + DISCREPANCY_REFRESH_CHUNK]
-            with self.store.write():
-                refresh_discrepancies(self.store, chunk)
-                if offset + DISCREPANCY_REFRESH_CHUNK >= len(pending):
-                    # In the transaction that clears the last pending claims: a run killed before it commits
-                    # leaves them pending, so the next run recomputes the contradictions too.
-                    refresh_contradictions(self.store)
-                conn.executemany("DELETE FROM pending_discrepancy_refresh WHERE claim_id = ?", [(c,) for c in chunk])
+        pending = [
+            row[0] for row in self.store.conn.execute("SELECT claim_id FROM pending_discrepancy_refresh ORDER BY 1")
+        ]
+        chunks = [
+            pending[offset : offset + DISCREPANCY_REFRESH_CHUNK]
+            for offset in range(0, len(pending), DISCREPANCY_REFRESH_CHUNK)
+        ]
+        if chunks:
+            _FlagPass(self.store, chunks, helper).run()
+
+
+class _FlagPass:
+    """The end-of-run flag pass over chunks of pending claims, shared with the preparation worker when there is one.
+
+    This process works through the chunks from the start, the worker from the end, one chunk at a time, while it
+    first computes the contradictions. Chunks are written in order whoever computed them, so the stored rows are
+    the same as a pass without the worker; the last one goes in one transaction with the contradictions: a run
+    killed before that commits leaves claims pending, and the next run recomputes the contradictions too.
+
+    The worker reads the committed store on its own connection. Its rows are written only if no other connection
+    committed since they were asked for (`PRAGMA data_version`, read inside the write transaction): a reviewer's
+    change meanwhile (a merge, a split) may have moved passages, and the rows are then computed here again, from
+    what the transaction sees.
+    """
+
+    def __init__(self, store: Store, chunks: list[list[str]], helper: PreparationWorker | None) -> None:
+        self.store = store
+        self.chunks = chunks
+        self.helper = helper if helper is not None and store.path.is_file() else None
+        self.worker_from = len(chunks)  # the chunks from here on were handed to the worker
+        # What the worker was asked for last and not answered yet: (chunk index, or None for the contradictions;
+        # data_version when asked).
+        self.asked: tuple[int | None, int] | None = None
+        self.answers: dict[int | None, tuple[list, int]] = {}  # rows and data_version by chunk (None: contradictions)
+
+    def run(self) -> None:
+        last = len(self.chunks) - 1
+        self._ask(None)
+        written = 0
+        while written < self.worker_from:
+            self._take_answer(wait=False)
+            if self.asked is None and self.worker_from - written > 1:
+                self.worker_from -= 1
+                self._ask(self.worker_from)
+            if written == last:
+                break  # the final chunk: written with the contradictions
+            self._write(written)
+            written += 1
+        while self.asked is not None:
+            self._take_answer(wait=True)
+        for index in range(written, last):
+            self._write(index)
+        self._write(last, final=True)
+
+    def _ask(self, index: int | None) -> None:
+        from workbench.prepare import FlagRequest
+
+        if self.helper is None:
+            return
+        version = self.store.data_version()
+        claim_ids = None if index is None else tuple(self.chunks[index])
+        if self.helper.ask_flags(FlagRequest(str(self.store.path), claim_ids)):
+            self.asked = (index, version)
+        else:
+            self.helper = None  # gone: what it was to compute is computed here when written
+
+    def _take_answer(self, wait: bool) -> None:
+        if self.asked is None or self.helper is None or not (wait or self.helper.answer_waiting()):
+            return
+        (index, version), self.asked = self.asked, None
+        rows = self.helper.take_flags()
+        if rows is None:
+            self.helper = None  # failed or gone: as above
+        else:
+            self.answers[index] = (rows, version)
+
+    def _write(self, index: int, final: bool = False) -> None:
+        from workbench.discrepancies import contradiction_rows, iter_flag_rows, store_contradictions, store_flags
+
+        chunk = self.chunks[index]
+        with self.store.write():
+            flags = self._current(index)
+            store_flags(self.store, chunk, iter_flag_rows(self.store, chunk) if flags is None else flags)
+            self.store.conn.executemany(
+                "DELETE FROM pending_discrepancy_refresh WHERE claim_id = ?", [(claim_id,) for claim_id in chunk]
+            )
+            if final:
+                links = self._current(None)
+                store_contradictions(self.store, contradiction_rows(self.store) if links is None else links)
+
+    def _current(self, index: int | None) -> list | None:
+        """The worker's rows for a chunk (None: the contradictions) if no other connection committed since they were
+        asked for; inside the write transaction, so none can commit before they are written."""
+        rows, version = self.answers.pop(index, (None, None))
+        return rows if rows is not None and self.store.data_version() == version else None
 
 
 _INSERT_DOCUMENT = (
@@ -999,13 +1084,14 @@ def ingest_paths(
             if (total >= PIPELINE_MIN_FILES) if pipeline is None else pipeline:
                 from workbench.prepare import ingest_pipelined
 
-                ingest_pipelined(ingester, files, report, on_file, PIPELINE_WINDOW)
+                # Finished while the worker is still there: it shares the flag pass.
+                ingest_pipelined(ingester, files, report, on_file, PIPELINE_WINDOW, then=ingester.finish)
             else:
                 for path in files:
                     ingester.ingest_file(path, report)
                     if on_file:
                         on_file(path)
-        ingester.finish()
+                ingester.finish()
     finally:
         conn.execute(f"PRAGMA wal_autocheckpoint = {int(default_autocheckpoint)}")
     if not store.readonly and not conn.in_transaction:

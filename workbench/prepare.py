@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from workbench.ingest import DecodedDocument, FileProblem, read_document, split_and_extract
 from workbench.match import FEATURE_CACHE_SIZE, MatchFeatures, compute_features
 from workbench.models import ExtractedClaim, SentenceSpan
+from workbench.store import Store, open_store
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -143,6 +144,22 @@ class WorkerStats:
 
 
 @dataclass(frozen=True, slots=True)
+class FlagRequest:
+    """Asks the worker for flags computed from the committed store at `database`: the discrepancy rows of
+    `claim_ids`, or (None) every contradiction link. The worker only reads the store."""
+
+    database: str
+    claim_ids: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRows:
+    """The answer to a FlagRequest: the rows `store_flags` or `store_contradictions` would write."""
+
+    rows: list[tuple]
+
+
+@dataclass(frozen=True, slots=True)
 class _Ready:
     pass
 
@@ -187,14 +204,22 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
         default_model()  # loaded before saying ready, so the first document is not held up by it
         conn.send(_Ready())
         sent = _SentWordings()
-        while (request := conn.recv()) is not None:
-            started = time.perf_counter()
-            outcome = prepare(Path(request), max_bytes)
-            if isinstance(outcome, PreparedDocument):
-                outcome = sent.with_features(outcome)
-            busy += time.perf_counter() - started
-            documents += 1
-            conn.send(outcome)
+        stores = contextlib.ExitStack()
+        with stores:
+            opened: dict[str, Store] = {}
+            while (request := conn.recv()) is not None:
+                started = time.perf_counter()
+                if isinstance(request, FlagRequest):
+                    if request.database not in opened:
+                        opened[request.database] = stores.enter_context(open_store(request.database, readonly=True))
+                    answer: object = FlagRows(_flag_rows(opened[request.database], request.claim_ids))
+                else:
+                    answer = prepare(Path(request), max_bytes)
+                    if isinstance(answer, PreparedDocument):
+                        answer = sent.with_features(answer)
+                    documents += 1
+                busy += time.perf_counter() - started
+                conn.send(answer)
         conn.send(WorkerStats(documents, busy, _peak_rss_kb()))
     except (EOFError, OSError):
         return  # the ingest process has gone (finished, interrupted or killed): nobody to answer
@@ -202,6 +227,12 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
         with contextlib.suppress(Exception):
             conn.send(_Failed(f"{type(error).__name__}: {error}"))
         raise SystemExit(1) from None
+
+
+def _flag_rows(store: Store, claim_ids: tuple[str, ...] | None) -> list[tuple]:
+    from workbench.discrepancies import contradiction_rows, iter_flag_rows
+
+    return contradiction_rows(store) if claim_ids is None else list(iter_flag_rows(store, claim_ids))
 
 
 @contextlib.contextmanager
@@ -326,14 +357,38 @@ class PreparationWorker:
         self._request_sizes.append(_request_size(path))
         return True
 
-    def outcome_waiting(self) -> bool:
-        """Whether the oldest submitted path's outcome (or news of the worker's end) can be taken without waiting."""
+    def answer_waiting(self) -> bool:
+        """Whether the next answer (an outcome, flags, or news of the worker's end) can be taken without waiting."""
         if self.failure is not None or self._conn is None:
             return True
         try:
             return self._conn.poll()
         except (EOFError, OSError):
             return True  # `take` finds out what happened
+
+    def ask_flags(self, request: FlagRequest) -> bool:
+        """Send a flag request (only once every earlier answer was taken); False if the worker is gone."""
+        if self.failure is not None or self._conn is None or self._request_sizes:
+            return False
+        try:
+            self._conn.send(request)
+        except OSError:
+            self._give_up(self._exit_description())
+            return False
+        return True
+
+    def take_flags(self) -> list[tuple] | None:
+        """The rows asked for with `ask_flags`, waiting for them; None if the worker failed or is gone."""
+        if self.failure is not None:
+            return None
+        message = self._receive()
+        if isinstance(message, FlagRows):
+            return message.rows
+        if isinstance(message, _Failed):
+            self._give_up(message.reason)
+        elif self.failure is None:
+            self._give_up(f"sent {type(message).__name__} instead of flags")
+        return None
 
     def take(self) -> Outcome:
         """The outcome of the oldest submitted path, waiting for it; None if the worker died before sending it."""
@@ -443,8 +498,10 @@ def ingest_pipelined(
     on_file: Callable[[Path], None] | None,
     window: int,
     prepare: Callable[[Path, int], Outcome] = prepare_document,
+    then: Callable[[PreparationWorker], None] | None = None,
 ) -> WorkerStats | None:
-    """Ingest `files` in order like the sequential loop does, with their preparation done ahead in a worker.
+    """Ingest `files` in order like the sequential loop does, with their preparation done ahead in a worker;
+    then, if given, call `then` with the worker, still running.
 
     At most `window` files are in hand at once: the one being stored and the ones looked at ahead of it, plus up
     to PREPARED_HERE_AHEAD files this process prepares itself whenever the worker is behind. A file
@@ -484,7 +541,7 @@ def ingest_pipelined(
                 # than wait, prepare files after those it holds, so both cores work.
                 while (
                     sum(early is not None for _, _, early in ahead) < PREPARED_HERE_AHEAD
-                    and not worker.outcome_waiting()
+                    and not worker.answer_waiting()
                     and (candidate := next_file()) is not None
                 ):
                     if ingester.stored_already(candidate):
@@ -496,4 +553,6 @@ def ingest_pipelined(
             ingester.ingest_prepared(path, outcome, report)
             if on_file:
                 on_file(path)
+        if then is not None:
+            then(worker)
     return worker.stats
