@@ -362,6 +362,42 @@ def test_received_with_denials_is_not_a_meeting_and_involving_is_not_involvement
     assert "involve" not in frame_of("Incidents involving drones have multiplied").classes
 
 
+def test_every_predicate_class_is_passed_over_only_when_it_cannot_match() -> None:
+    import random
+    import re
+
+    from workbench.extract import frames
+
+    # Each class's beginnings were read off its pattern; a Python whose regex parser changed would leave them unread.
+    assert all(starts is not None for starts in frames._PREDICATE_STARTS)  # noqa: SLF001
+    lexicon = frames._PREDICATE_PATTERNS.values()  # noqa: SLF001
+    words = sorted({word for pattern in lexicon for word in re.findall(r"[a-z']+", pattern)})
+    words += ["the", "u.s.", "an", "i", "it's", "don't", "-", ",", "2023", "\u00e9t\u00e9", "attacks.", "\n"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        lowered = "".join(
+            rng.choice(words) + rng.choice(["", " ", " ", ", ", "'s ", "-"]) for _ in range(rng.randint(1, 9))
+        )
+        scanned = [
+            (match.start(), match.end(), name, match.group())
+            for name, pattern in frames._PREDICATES  # noqa: SLF001
+            for match in pattern.finditer(lowered)
+        ]
+        assert frames._predicate_matches(lowered) == scanned, lowered  # noqa: SLF001
+
+
+def test_the_beginnings_of_a_pattern_are_those_it_can_match_at_a_word_start() -> None:
+    import re
+
+    from workbench.extract.frames import _pattern_starts
+
+    assert _pattern_starts(re.compile(r"\b(?:hi|x(?:y|z)?q*)\b")) == {"hi", "x", "xq", "xqq", "xy", "xyq", "xz", "xzq"}
+    assert _pattern_starts(re.compile(r"\b(?:met(?! with)|cuts?)")) == {"met", "cut"}
+    # Not told, so always scanned: a match inside a word, one after a word, a class of characters at the start.
+    for pattern in (r"ack", r"\b(?:ab|'s)", r"\b(?:a\w+|bc)", r"\b(?:[a-z]b)"):
+        assert _pattern_starts(re.compile(pattern)) is None
+
+
 # --- clauses and scoring -------------------------------------------------------------------------------------------
 
 

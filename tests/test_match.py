@@ -15,6 +15,46 @@ def test_transliteration_variants_fold_to_one_key(first: str, second: str) -> No
     assert fold_name(first) == fold_name(second)
 
 
+@pytest.mark.parametrize(
+    "word", ["Zelenskyy", "PODOLYAK", "O'Neill", "x-22", "Peskóv", "Ǆoković", "straße", "İstanbul"]
+)
+def test_folding_gives_what_decomposing_gives(word: str) -> None:
+    import re
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    expected = re.sub(r"(.)\1+", r"\1", letters.replace("y", "i").replace("j", "i"))
+    assert fold_name(word) == expected
+
+
+def test_one_scan_for_any_concept_phrase_finds_each_of_them() -> None:
+    from workbench.match import _ANY_CONCEPT_PHRASE, _CONCEPT_PHRASES
+
+    samples = [
+        "an attempt on his life",
+        "it was shot down",
+        "the u.s. said",
+        "they had nothing to do with it",
+        "the vote will go ahead",
+        "unmanned aerial vehicle",
+        "he called for calm",
+        "she told reporters",
+        "denied any direct involvement",
+        "not responsible",
+        "with a big grain of salt",
+        "no one was hurt",
+        "the u.s",
+        "nobody was hurt",
+        "shotdown",
+    ]
+    for sample in samples:
+        assert (_ANY_CONCEPT_PHRASE.search(sample) is not None) == any(
+            pattern.search(sample) for pattern, _ in _CONCEPT_PHRASES
+        ), sample
+    assert all(any(pattern.search(sample) for sample in samples) for pattern, _ in _CONCEPT_PHRASES)
+
+
 def loaded_matcher() -> ClaimMatcher:
     """A matcher holding a few unrelated claims, so idf weights are not degenerate."""
     matcher = ClaimMatcher()

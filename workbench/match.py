@@ -201,6 +201,9 @@ _CONCEPT_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bwith a (?:\w+ )*(?:grain|pinch|shaker) of salt\b"), " cautiously "),
     (re.compile(r"\bno one\b"), " nobody "),
 )
+# Most wordings hold none of the phrases: one scan for any of them stands in for a substitution pass per phrase (and
+# where none matches, the passes change nothing, whatever they would have put in for each other).
+_ANY_CONCEPT_PHRASE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _CONCEPT_PHRASES))
 # Proper names and places weigh less than the predicate: two sentences about Putin and the Kremlin are not the
 # same claim unless they also say the same thing about them.
 ENTITY_WEIGHT = 0.6
@@ -287,10 +290,23 @@ _NOT_NAME_WORDS = frozenset(_NOT_NAME_WORD_TEXT.split())
 
 def fold_name(word: str) -> str:
     """Transliteration-insensitive key: "Zelenskyy" and "Zelensky" -> "zelenski", "Podolyak" -> "podoliak"."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    if word.isascii():
+        letters = word.lower()  # nothing to decompose and no accents to drop; casefold is lower on ASCII
+    else:
+        decomposed = unicodedata.normalize("NFKD", word.casefold())
+        letters = "".join(char for char in decomposed if not unicodedata.combining(char))
     letters = letters.replace("y", "i").replace("j", "i")
     return _DOUBLE_LETTER.sub(r"\1", letters)
+
+
+# Claim wordings share most of their words: a word's key is worked out once. An entry is about 200 bytes.
+WORD_KEY_CACHE_SIZE = 16384
+
+
+@lru_cache(maxsize=WORD_KEY_CACHE_SIZE)
+def _word_key(word: str) -> str:
+    """A content word's key: stemmed, then folded for transliteration."""
+    return fold_name(_stem(word))
 
 
 def _stem(word: str) -> str:
@@ -388,8 +404,9 @@ def compute_features(text: str, claimant: str | None) -> _Features:
     # Quotation marks inside a phrase ('has "nothing to do" with') must not hide the phrase from the lexicon.
     normalised = _QUOTE_MARKS.sub("", text.casefold())
     negated = _NEGATION.search(normalised) is not None
-    for pattern, replacement in _CONCEPT_PHRASES:
-        normalised = pattern.sub(replacement, normalised)
+    if _ANY_CONCEPT_PHRASE.search(normalised):
+        for pattern, replacement in _CONCEPT_PHRASES:
+            normalised = pattern.sub(replacement, normalised)
     keys: set[str] = set()
     numbers: set[str] = set()
     entities: set[str] = set()
@@ -417,7 +434,7 @@ def compute_features(text: str, claimant: str | None) -> _Features:
             continue
         if word in _STOP_WORDS or len(word) < 2:
             continue
-        key = fold_name(_stem(word))
+        key = _word_key(word)
         keys.add(key)
         if word in entity_words:
             entities.add(key)
