@@ -106,3 +106,22 @@ def test_every_claims_order_is_read_from_an_index_without_the_dropped_prefix_ind
             row[3] for row in store.query("EXPLAIN QUERY PLAN SELECT claim_id FROM reviews WHERE status = 'true'")
         )
         assert "idx_reviews_status_claim" in plan, plan
+
+
+def test_a_claims_first_passages_and_their_neighbouring_sentences_are_read_from_indexes(tmp_path: Path) -> None:
+    from workbench.claims_view import ClaimsView
+
+    with open_store(tmp_path / "plans.db") as store:
+        indexes = {row[0] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "idx_sentences_document_id_idx" not in indexes
+        with store.write():
+            store.conn.execute("INSERT INTO claims (id, text) VALUES ('c1', 'Drones were shot down.')")
+        queries: list[str] = []
+        store.conn.set_trace_callback(queries.append)
+        ClaimsView(store).detail("c1")
+        store.conn.set_trace_callback(None)
+        detail_sql = next(query for query in queries if "FROM mentions m" in query)
+        plan = " ".join(row[3] for row in store.query(f"EXPLAIN QUERY PLAN {detail_sql}"))
+    assert "TEMP B-TREE" not in plan and "idx_mentions_claim_id" in plan, plan
+    # the sentence of each passage and its two neighbours: looked up by primary key, never scanned
+    assert plan.count("sqlite_autoindex_sentences_1") == 3 and "SCAN s" not in plan, plan

@@ -432,19 +432,22 @@ class ClaimsView:
         ).fetchone()
         if row is None:
             return None
+        # Passages are stored in document order (documents by seq, each one's by position), so the claim's index
+        # gives its first passages without reading and sorting all of them (40,000 for a wire story took seconds).
+        # A neighbouring sentence is found by its id, "<document id>:<index>".
         sources = tuple(
             _source_passage(source)
             for source in conn.execute(
                 """
                 SELECT m.id, m.document_id, d.file_name, d.title, d.outlet, m.start, m."end", m.quote,
                        s.start AS sentence_start, s.text AS sentence,
-                       (SELECT p.text FROM sentences p WHERE p.document_id = s.document_id AND p.idx = s.idx - 1),
-                       (SELECT n.text FROM sentences n WHERE n.document_id = s.document_id AND n.idx = s.idx + 1)
+                       (SELECT p.text FROM sentences p WHERE p.id = s.document_id || ':' || (s.idx - 1)),
+                       (SELECT n.text FROM sentences n WHERE n.id = s.document_id || ':' || (s.idx + 1))
                 FROM mentions m
                 JOIN documents d ON d.id = m.document_id
                 LEFT JOIN sentences s ON s.id = m.sentence_id
                 WHERE m.claim_id = ?
-                ORDER BY d.seq, m.start
+                ORDER BY m.rowid
                 LIMIT ?
                 """,
                 [claim_id, DETAIL_SOURCES_SHOWN],
