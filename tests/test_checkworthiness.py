@@ -88,7 +88,7 @@ def test_exported_model_reproduces_scikit_learn_probabilities(tmp_path: Path) ->
 
 
 def test_char_ngrams_depend_on_the_range_and_are_a_fresh_list_each_time() -> None:
-    # Words' n-grams are cached: the range must be part of the key, and callers get their own list.
+    # The range decides the n-grams, and callers get their own list.
     assert char_wb_ngrams("ab ab", (2, 3)) == [" a", "ab", "b ", " ab", "ab "] * 2
     grams = char_wb_ngrams("ab", (2, 5))
     assert grams == [" a", "ab", "b ", " ab", "ab ", " ab "]
@@ -132,3 +132,48 @@ def test_typographic_quotes_and_spaces_score_as_their_ascii_forms() -> None:
         ["\u2018Kyiv\u2019 said\u00a0it \u201cwon\u201d 12 seats.", "'Kyiv' said it \"won\" 12 seats."]
     )
     assert curly == ascii_
+
+
+def test_word_set_lookups_give_what_the_patterns_give_on_any_text() -> None:
+    import random
+
+    from workbench.extract import checkworthiness as module
+
+    def by_patterns(sentence: str) -> list[float]:
+        found = [
+            module._PERCENT.search(sentence),  # noqa: SLF001
+            module._MONEY_OR_MAGNITUDE.search(sentence),  # noqa: SLF001
+            module._COMPARATIVE.search(sentence),  # noqa: SLF001
+            module._REPORTING.search(sentence),  # noqa: SLF001
+            module._FIRST_PERSON_OPINION.search(sentence),  # noqa: SLF001
+        ]
+        return [1.0 if match is not None else 0.0 for match in found]
+
+    words = ["Million", "MORE", "said", "percent", "per cent", "I think", "we will", "thank you", "let me", "cent"]
+    words += [
+        "\u00e9t\u00e9",
+        "stra\u00dfe",
+        "\u03a3\u039f\u03a3",
+        "\u01c5ok",
+        "mill\u0131on",
+        "\u0130 think",
+        "fewe\u017f",
+    ]
+    words += [
+        "\u212aILLED",
+        "I\u0307",
+        "mo\u0307re",
+        "\u20ac5",
+        "\u00a3",
+        "$",
+        "%",
+        "'",
+        "\u2014",
+        "2023",
+        "I'm going to",
+    ]
+    rng = random.Random(11)
+    for _ in range(5000):
+        sentence = "".join(rng.choice(words) + rng.choice([" ", "", "-", ", "]) for _ in range(rng.randint(1, 7)))
+        features = module.hand_features(sentence)
+        assert [features[1], *features[3:7]] == by_patterns(sentence), sentence

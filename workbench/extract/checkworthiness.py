@@ -100,12 +100,13 @@ HAND_FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
-# On ASCII text the single-word patterns above match exactly when a maximal run of word characters, lower-cased, is
-# one of their words (the sets above): IGNORECASE's Unicode extras (the dotted and dotless i, long s, Kelvin sign)
-# need non-ASCII text, and \w and \b mean the same in ASCII and Unicode there. A set lookup per word is several
-# times cheaper than scanning the sentence with an alternation that has no literal prefix for the regex engine to
-# skip to.
+# The single-word patterns above match exactly when a maximal run of word characters, lower-cased, is one of their
+# words (the sets above): \w and \b mark the same runs, and under IGNORECASE only ASCII letters and four look-alikes
+# (dotted and dotless i, long s, Kelvin sign) match ASCII letters. So without the look-alikes a run matches a word
+# only if it is all ASCII, and its lower case is then the word. A set lookup per word is several times cheaper than
+# scanning the sentence with an alternation that has no literal prefix for the regex engine to skip to.
 _WORD_RUN = re.compile(r"\w+")
+_ASCII_LOOKALIKE = re.compile("[\u0130\u0131\u017f\u212a]")
 # Every phrase of _FIRST_PERSON_OPINION starts with one of these words, so the pattern needs searching only when
 # one of them is in the sentence.
 _OPINION_LEADS = frozenset({"i", "we", "let", "thank"})
@@ -122,12 +123,19 @@ def hand_features(sentence: str) -> list[float]:
     has_digit = _DIGIT.search(sentence) is not None
     # A year starts with the digit 1 or 2: without any digit there is none to search for.
     has_year = has_digit and _YEAR.search(sentence) is not None
-    if sentence.isascii():
+    ascii_text = sentence.isascii()
+    if ascii_text or _ASCII_LOOKALIKE.search(sentence) is None:
         lowered = sentence.lower()
-        runs = set(_WORD_RUN.findall(lowered))
+        # Lower-casing a whole non-ASCII text could join or split runs (a combining dot after "I"); run by run it
+        # cannot.
+        runs = set(_WORD_RUN.findall(lowered)) if ascii_text else {run.lower() for run in _WORD_RUN.findall(sentence)}
         # "percent" and "per cent" both contain "cent".
         has_percent = "%" in sentence or ("cent" in lowered and _PERCENT.search(sentence) is not None)
-        has_money = "$" in sentence or not runs.isdisjoint(_MAGNITUDE_WORDS)
+        has_money = (
+            "$" in sentence
+            or (not ascii_text and ("\u20ac" in sentence or "\u00a3" in sentence))
+            or not runs.isdisjoint(_MAGNITUDE_WORDS)
+        )
         has_comparative = not runs.isdisjoint(_COMPARATIVE_WORDS)
         has_reporting = not runs.isdisjoint(_REPORTING_WORDS)
         has_opinion = not runs.isdisjoint(_OPINION_LEADS) and _FIRST_PERSON_OPINION.search(sentence) is not None
