@@ -890,3 +890,18 @@ def test_a_worker_killed_during_the_flag_pass_leaves_the_same_store(
     assert any(claim_ids is not None and not answered for claim_ids, answered in flag_answers)
     assert "worker stopped (killed by SIGKILL)" in caplog.text
     assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")
+
+
+def test_the_store_is_the_same_whether_documents_commit_one_by_one_or_all_together(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group writes each claim's counts once and skips claimants and flag marks it wrote already: all of it must
+    come to what committing every document on its own writes, row for row."""
+    monkeypatch.setattr(ingest, "BATCH_SECONDS", 3600.0)
+    monkeypatch.setattr(ingest, "BATCH_DOCUMENTS", 1)
+    one_by_one = _ingest(tmp_path / "one_by_one.db", corpus_folder, pipeline=False)
+    monkeypatch.setattr(ingest, "BATCH_DOCUMENTS", 10_000)
+    together = _ingest(tmp_path / "together.db", corpus_folder, pipeline=False)
+
+    assert _report_fields(together) == _report_fields(one_by_one)
+    assert _table_contents(tmp_path / "together.db") == _table_contents(tmp_path / "one_by_one.db")

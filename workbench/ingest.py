@@ -821,16 +821,20 @@ class Ingester:
         # A missing claimant is taken from the first passage that names one (earlier passages named none, or the
         # claim would have one). Written with the document, not with its group: the search index (the FTS trigger)
         # then changes the same way however documents are grouped, and the store stays byte for byte the same.
+        group = self._group_gains
+        named = group.named - corrected
         first_claimants: dict[str, str] = {}
         for row in gained:
-            if row["claimant"] is not None:
+            if row["claimant"] is not None and row["claim_id"] not in named:
                 first_claimants.setdefault(row["claim_id"], row["claimant"])
         conn.executemany(
             "UPDATE claims SET claimant = ? WHERE id = ? AND claimant IS NULL",
             [(claimant, claim_id) for claim_id, claimant in first_claimants.items()],
         )
-        conn.executemany(_MARK_PENDING_REFRESH, [(claim_id,) for claim_id in touched | corrected])
-        return SummaryGains.of_document(gained, recount)
+        # Those the group marked already are left out, the others keep their order (and so their rowids).
+        to_mark = [claim_id for claim_id in touched | corrected if claim_id not in group.marked]
+        conn.executemany(_MARK_PENDING_REFRESH, [(claim_id,) for claim_id in to_mark])
+        return SummaryGains.of_document(gained, recount, set(first_claimants), set(to_mark), corrected)
 
     def finish(self, helper: PreparationWorker | None = None) -> None:
         """Recompute the discrepancy flags this run (or an earlier, interrupted one) left pending; then contradictions.
@@ -969,17 +973,26 @@ class SummaryGains:
     Writing it equals `refresh_claim_summaries` for these claims (the claimant aside, written with each document):
     each document is new, so it adds exactly one document to each claim it quotes, and check-worthiness is the
     highest over all passages.
+
+    It also knows, for the open group, which claims have a claimant and which are marked for a flag refresh: a
+    later document of the group need not write either again (no other connection can write in between, and
+    only a correction can take a claimant away). The next group asks the store again.
     """
 
     def __init__(self) -> None:
         self.gains: dict[str, _ClaimGain] = {}
         self.recounted: set[str] = set()
+        self.named: set[str] = set()  # claims that have a claimant
+        self.marked: set[str] = set()  # claims marked in pending_discrepancy_refresh
+        self.corrected: set[str] = set()  # claims a correction touched, which may have lost their claimant
 
     @classmethod
-    def of_document(cls, new_mentions: list[dict], recounted: set[str]) -> SummaryGains:
+    def of_document(
+        cls, new_mentions: list[dict], recounted: set[str], named: set[str], marked: set[str], corrected: set[str]
+    ) -> SummaryGains:
         """One document's gains: its passages of claims it did not recount (`recounted` were counted afresh)."""
         document = cls()
-        document.recounted = recounted
+        document.recounted, document.named, document.marked, document.corrected = recounted, named, marked, corrected
         for row in new_mentions:
             gain = document.gains.get(row["claim_id"])
             if gain is None:
@@ -992,6 +1005,8 @@ class SummaryGains:
         """Add the gains of a later document (or group of them)."""
         for claim_id in later.recounted:  # counted afresh over every stored passage, these included
             self.gains.pop(claim_id, None)
+        self.named = (self.named - later.corrected) | later.named  # the document names them after its corrections
+        self.marked |= later.marked
         for claim_id, gain in later.gains.items():
             mine = self.gains.get(claim_id)
             if mine is None:
