@@ -209,6 +209,10 @@ def database_for(workdir: Path, size: int) -> Path:
         started = time.perf_counter()
         build(path, size)
         print(f"  built {path} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    from workbench.store import open_store
+
+    with open_store(path):
+        pass  # a database cached by an older version is upgraded here, not inside the first paint timed below
     return path
 
 

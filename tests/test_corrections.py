@@ -252,3 +252,35 @@ def test_find_merge_targets_searches_text_and_excludes_the_claim_itself(seeded_s
     assert claim_id in [hit["id"] for hit in hits]
     assert claim_id not in [hit["id"] for hit in find_merge_targets(seeded_store, " ".join(words), exclude=claim_id)]
     assert [hit["id"] for hit in find_merge_targets(seeded_store, claim_id)] == [claim_id]
+
+
+def test_a_correction_made_between_two_commit_groups_of_a_run_applies_to_the_later_one(
+    seeded_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench import ingest
+
+    monkeypatch.setattr(ingest, "BATCH_DOCUMENTS", 1)
+    source, target = single_source_claims(seeded_store, 2)
+    sentence = seeded_store.query(
+        "SELECT s.text FROM mentions m JOIN sentences s ON s.id = m.sentence_id WHERE m.claim_id = ?", [source]
+    )[0][0]
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("An unrelated report\n\nThe mayor opened a bridge on Tuesday, officials said.\n")
+    second.write_text(f"A later report\n\n{sentence}\n\nNothing else happened that day, officials said.\n")
+
+    ingester = ingest.Ingester(seeded_store)
+    with ingester.batched():
+        ingester.ingest_file(first, ingest.IngestReport())  # its group asked: the store had no corrections
+        ingester.matcher  # noqa: B018 - loaded now, before the merge: it still groups the sentence with `source`
+        merge_claims(seeded_store, source, target, reviewer="ana")  # a reviewer, between the run's groups
+        ingester.ingest_file(second, ingest.IngestReport())
+
+    assert claim_row(seeded_store, source) is None
+    placed = seeded_store.query("SELECT claim_id FROM mentions WHERE document_id = ?", ["d" + _sha256(second)[:16]])
+    assert placed and {row[0] for row in placed} >= {target} and source not in {row[0] for row in placed}
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
