@@ -47,7 +47,8 @@ TIMED_STAGES = (
     ("workbench.ingest", "read_document", "read + decode + clean"),
     ("workbench.ingest", "split_sentences", "split"),
     ("workbench.ingest", "extract_claims", "extract + score"),
-    ("workbench.prepare:PreparationWorker", "take", "waiting for the worker"),
+    # Mostly unpickling the outcome (about 0.1 ms a document); waiting only when the worker is behind.
+    ("workbench.prepare:PreparationWorker", "take", "taking the worker's outcomes"),
     # A few bytes a file, but the write wakes the worker, and on a loaded machine the waker can lose its core.
     ("workbench.prepare:PreparationWorker", "submit", "handing files to the worker"),
     ("workbench.ingest:Ingester", "stored_already", "stored already? (hash)"),
@@ -429,7 +430,7 @@ def report(results: list[dict]) -> None:
         if worker:
             print(
                 f"  meanwhile in the preparation worker: read + clean + split + extract + score of "
-                f"{worker['documents']} documents, busy {worker['busy_seconds']:.2f} s "
+                f"{worker['documents']} documents and its share of the flags, busy {worker['busy_seconds']:.2f} s "
                 f"({100 * worker['busy_seconds'] / child['seconds']:.0f}% of the run), peak RSS "
                 f"{worker['peak_rss_mb']:.0f} MB"
             )
