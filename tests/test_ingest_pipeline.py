@@ -905,3 +905,16 @@ def test_the_store_is_the_same_whether_documents_commit_one_by_one_or_all_togeth
 
     assert _report_fields(together) == _report_fields(one_by_one)
     assert _table_contents(tmp_path / "together.db") == _table_contents(tmp_path / "one_by_one.db")
+
+
+def test_a_worker_not_started_by_the_end_of_the_files_is_not_asked_for_flags(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _ingest(tmp_path / "sequential.db", corpus_folder, pipeline=False)
+    # Still starting when the files run out: every file was prepared here, and so are the flags.
+    monkeypatch.setattr(PreparationWorker, "ready", lambda self: False)
+    with caplog.at_level(logging.WARNING, logger="workbench.prepare"):
+        _ingest(tmp_path / "pipelined.db", corpus_folder, pipeline=True)
+
+    assert "worker stopped" not in caplog.text
+    assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")

@@ -367,8 +367,9 @@ class PreparationWorker:
             return True  # `take` finds out what happened
 
     def ask_flags(self, request: FlagRequest) -> bool:
-        """Send a flag request (only once every earlier answer was taken); False if the worker is gone."""
-        if self.failure is not None or self._conn is None or self._request_sizes:
+        """Send a flag request (only once every earlier answer was taken); False if the worker is gone, or not
+        started yet (a short run can end first: its greeting would then stand where the answer is expected)."""
+        if not self.ready() or self._request_sizes:
             return False
         try:
             self._conn.send(request)
