@@ -909,7 +909,7 @@ class _FlagPass:
         written = 0
         while written < self.worker_from:
             self._take_answer(wait=False)
-            if self.asked is None and self.worker_from - written > 1:
+            if self.helper is not None and self.asked is None and self.worker_from - written > 1:
                 self.worker_from -= 1
                 self._ask(self.worker_from)
             if written == last:
