@@ -41,7 +41,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from workbench.extract.frames import ClaimFrame, claim_frame
+from workbench.extract.frames import ClaimFrame, claim_frame, fold
 
 MATCH_THRESHOLD = 0.48
 SAME_DOCUMENT_THRESHOLD = 0.6
@@ -233,7 +233,6 @@ _GENERIC_CLAIMANT_WORDS = frozenset(
 _CLAIMANT_CONCEPTS = {"kremlin": "=russia"}
 _PLACES = frozenset({"=ukraine", "=russia", "=us"})
 _PLACES_AS_ENTITIES = True
-_DOUBLE_LETTER = re.compile(r"(.)\1+")
 _WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 # Polarity: "X attended" and "X did not attend" share every content word but assert opposite things.
 _NEGATORS = frozenset(
@@ -290,13 +289,7 @@ _NOT_NAME_WORDS = frozenset(_NOT_NAME_WORD_TEXT.split())
 
 def fold_name(word: str) -> str:
     """Transliteration-insensitive key: "Zelenskyy" and "Zelensky" -> "zelenski", "Podolyak" -> "podoliak"."""
-    if word.isascii():
-        letters = word.lower()  # nothing to decompose and no accents to drop; casefold is lower on ASCII
-    else:
-        decomposed = unicodedata.normalize("NFKD", word.casefold())
-        letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    letters = letters.replace("y", "i").replace("j", "i")
-    return _DOUBLE_LETTER.sub(r"\1", letters)
+    return fold(word)  # the claim frames' folding: the two must agree
 
 
 # Claim wordings share most of their words: a word's key is worked out once. An entry is about 200 bytes.
