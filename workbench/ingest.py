@@ -575,13 +575,8 @@ class Ingester:
         if batch is None:
             return
         try:
-            try:
+            with batch:  # COMMIT, or ROLLBACK if writing the group's counts fails
                 self._group_gains.write(self.store, utc_now())
-            except BaseException as error:
-                batch.__exit__(type(error), error, error.__traceback__)  # ROLLBACK
-                raise
-            else:
-                batch.close()  # COMMIT
         except BaseException:
             # The group's documents are not stored, but the matcher holds their claims: it is read again from the
             # store when next needed.
