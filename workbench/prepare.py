@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields, replace
 from multiprocessing.connection import Connection, wait
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from workbench.ingest import DecodedDocument, FileProblem, read_document, split_and_extract
 from workbench.match import FEATURE_CACHE_SIZE, MatchFeatures, compute_features
@@ -380,31 +380,29 @@ class PreparationWorker:
 
     def take_flags(self) -> list[tuple] | None:
         """The rows asked for with `ask_flags`, waiting for them; None if the worker failed or is gone."""
-        if self.failure is not None:
-            return None
-        message = self._receive()
-        if isinstance(message, FlagRows):
-            return message.rows
-        if isinstance(message, _Failed):
-            self._give_up(message.reason)
-        elif self.failure is None:
-            self._give_up(f"sent {type(message).__name__} instead of flags")
-        return None
+        message = self._answer((FlagRows,), "flags")
+        return message.rows if isinstance(message, FlagRows) else None
 
     def take(self) -> Outcome:
         """The outcome of the oldest submitted path, waiting for it; None if the worker died before sending it."""
         if not self._request_sizes:
             raise RuntimeError("take() without a submitted path")
         self._request_sizes.popleft()
+        # None, the worker's own answer for a file it could not prepare, is one of the outcomes.
+        return cast(Outcome, self._answer((PreparedDocument, UnreadableFile, type(None)), "a document"))
+
+    def _answer(self, expected: tuple[type, ...], what: str) -> object:
+        """The worker's next message if it is one of `expected`; otherwise (a failure, the worker gone, anything else)
+        the worker is given up and None returned."""
         if self.failure is not None:
             return None
         message = self._receive()
-        if message is None or isinstance(message, PreparedDocument | UnreadableFile):
+        if isinstance(message, expected):
             return message
         if isinstance(message, _Failed):
             self._give_up(message.reason)
         elif self.failure is None:
-            self._give_up(f"sent {type(message).__name__} instead of a document")
+            self._give_up(f"sent {type(message).__name__} instead of {what}")
         return None
 
     def _receive(self) -> object:
