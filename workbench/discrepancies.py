@@ -446,9 +446,6 @@ class _ValueDetector(_Detector[_Stated]):
         self.granularities = _GRANULARITIES[kind]
         self.differing: dict[_Stated, frozenset[str]] = {}
 
-    def keys(self, source: SourceText) -> tuple[_Stated, ...]:
-        return dict(_sentence_keys(source.sentence)).get(self.kind, ())
-
     def decide(self, total: int) -> bool:
         for granularity in self.granularities:
             stated = [values for kind, values in self.counts if kind == granularity]
@@ -463,7 +460,7 @@ class _ValueDetector(_Detector[_Stated]):
         return key in self.differing
 
     def spans_of(self, source: SourceText) -> list[Span]:
-        stated = dict(self.keys(source))
+        stated = dict(_stated(source.sentence))  # the other kind's granularities are never among `differing`
         spans = [
             _span(source, feature)
             for feature in _features(source.sentence)
