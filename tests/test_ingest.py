@@ -498,3 +498,23 @@ def test_passages_are_stored_in_document_order_and_text_order(store: Store, benc
         "SELECT m.id FROM mentions m JOIN documents d ON d.id = m.document_id ORDER BY d.seq, m.start"
     )
     assert len(by_rowid) > 300 and [row[0] for row in by_rowid] == [row[0] for row in by_position]
+
+
+def test_a_run_sets_its_connection_settings_and_restores_them(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for number in range(3):
+        (folder / f"a{number}.txt").write_text(f"Officials said {number + 2} drones were shot down on Wednesday.\n")
+    store = open_store(tmp_path / "wb.db")
+    names = ("temp_store", "cache_size", "wal_autocheckpoint")
+
+    def settings() -> tuple:
+        return tuple(store.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in names)
+
+    before = settings()
+    during: list[tuple] = []
+    ingest_paths(store, [folder], on_file=lambda _path: during.append(settings()), pipeline=False)
+    # A savepoint's journal in memory (temp_store 2), a 32 MiB page cache, checkpoints every 10,000 pages.
+    assert during == [(2, -32768, 10_000)] * 3
+    assert settings() == before
+    assert store.query("SELECT COUNT(*) FROM documents")[0][0] == 3

@@ -39,6 +39,12 @@ DISCREPANCY_REFRESH_CHUNK = 200
 # 1,000). Each document dirties index pages all over the file, and a checkpoint writes back (and syncs) every page
 # the WAL holds: checkpointing a tenth as often writes a page touched by ten documents once, not ten times.
 INGEST_WAL_AUTOCHECKPOINT = 10_000
+# The run's connection settings, restored afterwards. Each document's savepoint copies every page it first changes
+# into a statement journal, by default a temporary file: 1.9 GB of writes at 10,000 articles, not one of them needed
+# once the savepoint is released. And each document changes index pages all over the file (passages by claim, ids
+# by hash): with SQLite's 2 MB page cache, most of them are read back through the WAL for the next document.
+# Measured at 10,000 articles: 20.6 s as before, 20.1 s with the journal in memory, 19.2 s with both.
+INGEST_PRAGMAS = {"temp_store": "MEMORY", "cache_size": -32 * 1024}  # cache_size < 0: KiB
 # A run commits its documents in groups: each COMMIT writes every page the transaction touched, so documents that
 # touch the same pages share the write. A group ends after this many documents or this long, so a reviewer's change
 # made meanwhile waits at most about that long for the write lock, and an interrupted run loses at most one group
@@ -1109,8 +1115,10 @@ def ingest_paths(
     files = iter_input_files(given, on_problem)
     ingester = Ingester(store, max_bytes)
     conn = store.conn
-    default_autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-    conn.execute(f"PRAGMA wal_autocheckpoint = {INGEST_WAL_AUTOCHECKPOINT}")
+    run_settings = {"wal_autocheckpoint": INGEST_WAL_AUTOCHECKPOINT, **INGEST_PRAGMAS}
+    previous_settings = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in run_settings}
+    for name, value in run_settings.items():
+        conn.execute(f"PRAGMA {name} = {value}")
     try:
         with ingester.batched():
             if (total >= PIPELINE_MIN_FILES) if pipeline is None else pipeline:
@@ -1125,7 +1133,8 @@ def ingest_paths(
                         on_file(path)
                 ingester.finish()
     finally:
-        conn.execute(f"PRAGMA wal_autocheckpoint = {int(default_autocheckpoint)}")
+        for name, value in previous_settings.items():
+            conn.execute(f"PRAGMA {name} = {value}")
     if not store.readonly and not conn.in_transaction:
         # What the run left in the WAL goes into the database now, not at some reviewer's next change.
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
