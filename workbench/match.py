@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -515,9 +516,11 @@ class _Mention:
     features: _Features
 
 
-@dataclass(frozen=True, slots=True)
-class _Undo:
-    """What one `ClaimMatcher.add` changed beyond the counts: enough to take it back exactly."""
+class _Undo(NamedTuple):
+    """What one `ClaimMatcher.add` changed beyond the counts: enough to take it back exactly.
+
+    A named tuple, not a frozen dataclass: one is made for every passage a run adds, and building a frozen one
+    (field by field through object.__setattr__) took 0.2 s of a 10,000-article ingest, three times this."""
 
     claim_id: str
     features: _Features
