@@ -64,27 +64,18 @@ class PreparedDocument:
     features: tuple[tuple[str, str | None, MatchFeatures], ...] = ()
 
     def __reduce__(self) -> tuple[Callable[..., PreparedDocument], tuple]:
-        # Sent as plain tuples: unpickling frozen slotted dataclasses one by one (through __setstate__) took the
-        # ingest process twice as long as rebuilding them from tuples, for ~40 objects a document.
+        # Sent as plain tuples: unpickling ~40 objects a document one by one by their class (through __setstate__ or
+        # NEWOBJ) took the ingest process about twice as long as rebuilding them from tuples.
         return _rebuild_prepared, (
             _document_values(self.document),
-            [_span_values(span) for span in self.sentences],
-            [_claim_values(claim) for claim in self.extracted],
+            [tuple(span) for span in self.sentences],
+            [tuple(claim) for claim in self.extracted],
             self.features,
         )
 
 
-def _values_getter(cls: type) -> Callable[[object], tuple]:
-    """The init arguments of a dataclass instance, in order, as one tuple (positional fields only)."""
-    names = [item.name for item in fields(cls)]
-    if len(names) == 1:
-        return lambda value: (getattr(value, names[0]),)
-    return attrgetter(*names)
-
-
-_document_values = _values_getter(DecodedDocument)
-_span_values = _values_getter(SentenceSpan)
-_claim_values = _values_getter(ExtractedClaim)
+# A DecodedDocument's init arguments, in order, as one tuple.
+_document_values = attrgetter(*(item.name for item in fields(DecodedDocument)))
 
 
 def _rebuild_prepared(
@@ -92,8 +83,8 @@ def _rebuild_prepared(
 ) -> PreparedDocument:
     return PreparedDocument(
         DecodedDocument(*document),
-        [SentenceSpan(*values) for values in sentences],
-        [ExtractedClaim(*values) for values in extracted],
+        list(map(SentenceSpan._make, sentences)),
+        list(map(ExtractedClaim._make, extracted)),
         features,
     )
 
