@@ -15,9 +15,9 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from charset_normalizer import from_bytes
 
@@ -722,7 +722,7 @@ class Ingester:
                 ),
             )
             claim_rows: list[dict] = []
-            mention_rows: list[dict] = []
+            mention_rows: list[_PassageRow] = []
             touched: set[str] = set()
             for claim in extracted:
                 claim_id = self.matcher.match(claim.text, claim.claimant, document_id)
@@ -749,20 +749,20 @@ class Ingester:
                     joined += 1
                 touched.add(claim_id)
                 mention_rows.append(
-                    {
-                        "id": mention_id_for(document.raw_hash, claim.start, claim.end),
-                        "claim_id": claim_id,
-                        "document_id": document_id,
-                        "sentence_id": f"{document_id}:{claim.sentence_index}",
-                        "start": claim.start,
-                        "end": claim.end,
-                        "quote": document.text[claim.start : claim.end],
-                        "claim_text": claim.text,
-                        "claimant": claim.claimant,
-                        "channel": claim.channel,
-                        "checkworthiness": round(claim.checkworthiness, 4),
-                        "created_at": now,
-                    }
+                    _PassageRow(
+                        mention_id_for(document.raw_hash, claim.start, claim.end),
+                        claim_id,
+                        document_id,
+                        f"{document_id}:{claim.sentence_index}",
+                        claim.start,
+                        claim.end,
+                        document.text[claim.start : claim.end],
+                        claim.text,
+                        claim.claimant,
+                        claim.channel,
+                        round(claim.checkworthiness, 4),
+                        now,
+                    )
                 )
                 self.matcher.add(claim_id, claim.text, claim.claimant, document_id)
             gains = self._store_claims_and_mentions(claim_rows, mention_rows, touched, now)
@@ -777,7 +777,7 @@ class Ingester:
         report.joined_claims += joined
 
     def _store_claims_and_mentions(
-        self, claim_rows: list[dict], mention_rows: list[dict], touched: set[str], now: str
+        self, claim_rows: list[dict], mention_rows: list[_PassageRow], touched: set[str], now: str
     ) -> SummaryGains:
         """Insert one document's claims, reviews and mentions; recount the summaries of its new and corrected claims.
 
@@ -807,40 +807,21 @@ class Ingester:
         )
         conn.executemany(_INSERT_REVIEW, [(row["id"], UNREVIEWED, "", now) for row in claim_rows])
         # A mention id repeats only if extraction yields one span twice; the first one is stored, as before.
-        first_of_each: dict[str, dict] = {}
+        first_of_each: dict[str, _PassageRow] = {}
         for row in mention_rows:
-            first_of_each.setdefault(row["id"], row)
+            first_of_each.setdefault(row.id, row)
         # In text order: rowid order is then document order and position in it, which readers rely on (a claim's
         # passages stream in that order from its index, without a sort).
-        unique_mentions = sorted(first_of_each.values(), key=itemgetter("start"))
-        conn.executemany(
-            _INSERT_MENTION,
-            [
-                (
-                    row["id"],
-                    row["claim_id"],
-                    row["document_id"],
-                    row["sentence_id"],
-                    row["start"],
-                    row["end"],
-                    row["quote"],
-                    row["claim_text"],
-                    row["claimant"],
-                    row["channel"],
-                    row["checkworthiness"],
-                    row["created_at"],
-                )
-                for row in unique_mentions
-            ],
-        )
+        unique_mentions = sorted(first_of_each.values(), key=attrgetter("start"))
+        conn.executemany(_INSERT_MENTION, unique_mentions)
         # Hand corrections win over the matcher for new passages too (imported here: corrections imports us).
         from workbench.corrections import apply_corrections
 
-        mention_ids = [row["id"] for row in unique_mentions]
+        mention_ids = [row.id for row in unique_mentions]
         corrected = apply_corrections(self.store, mention_ids) if self._has_corrections() else set()
         recount = corrected | {row["id"] for row in claim_rows}
         refresh_claim_summaries(self.store, recount)
-        gained = [row for row in unique_mentions if row["claim_id"] not in recount]
+        gained = [row for row in unique_mentions if row.claim_id not in recount]
         # A missing claimant is taken from the first passage that names one (earlier passages named none, or the
         # claim would have one). Written with the document, not with its group: the search index (the FTS trigger)
         # then changes the same way however documents are grouped, and the store stays byte for byte the same.
@@ -848,8 +829,8 @@ class Ingester:
         named = group.named - corrected
         first_claimants: dict[str, str] = {}
         for row in gained:
-            if row["claimant"] is not None and row["claim_id"] not in named:
-                first_claimants.setdefault(row["claim_id"], row["claimant"])
+            if row.claimant is not None and row.claim_id not in named:
+                first_claimants.setdefault(row.claim_id, row.claimant)
         conn.executemany(
             "UPDATE claims SET claimant = ? WHERE id = ? AND claimant IS NULL",
             [(claimant, claim_id) for claim_id, claimant in first_claimants.items()],
@@ -980,6 +961,25 @@ _INSERT_MENTION = (
     'INSERT OR IGNORE INTO mentions (id, claim_id, document_id, sentence_id, start, "end", quote, claim_text,'
     " claimant, channel, checkworthiness, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+class _PassageRow(NamedTuple):
+    """A passage as _INSERT_MENTION stores it, its values in that statement's order: the row is the parameters."""
+
+    id: str
+    claim_id: str
+    document_id: str
+    sentence_id: str
+    start: int
+    end: int
+    quote: str
+    claim_text: str
+    claimant: str | None
+    channel: str | None
+    checkworthiness: float
+    created_at: str
+
+
 _MARK_PENDING_REFRESH = "INSERT OR IGNORE INTO pending_discrepancy_refresh (claim_id) VALUES (?)"
 
 
@@ -1011,17 +1011,22 @@ class SummaryGains:
 
     @classmethod
     def of_document(
-        cls, new_mentions: list[dict], recounted: set[str], named: set[str], marked: set[str], corrected: set[str]
+        cls,
+        new_mentions: list[_PassageRow],
+        recounted: set[str],
+        named: set[str],
+        marked: set[str],
+        corrected: set[str],
     ) -> SummaryGains:
         """One document's gains: its passages of claims it did not recount (`recounted` were counted afresh)."""
         document = cls()
         document.recounted, document.named, document.marked, document.corrected = recounted, named, marked, corrected
         for row in new_mentions:
-            gain = document.gains.get(row["claim_id"])
+            gain = document.gains.get(row.claim_id)
             if gain is None:
-                gain = document.gains[row["claim_id"]] = _ClaimGain(documents=1, checkworthiness=row["checkworthiness"])
+                gain = document.gains[row.claim_id] = _ClaimGain(documents=1, checkworthiness=row.checkworthiness)
             gain.sources += 1
-            gain.checkworthiness = max(gain.checkworthiness, row["checkworthiness"])
+            gain.checkworthiness = max(gain.checkworthiness, row.checkworthiness)
         return document
 
     def absorb(self, later: SummaryGains) -> None:
