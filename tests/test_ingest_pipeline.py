@@ -918,3 +918,79 @@ def test_a_worker_not_started_by_the_end_of_the_files_is_not_asked_for_flags(
 
     assert "worker stopped" not in caplog.text
     assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")
+
+
+def test_the_worker_is_handed_its_next_chunk_while_this_process_computes_one(
+    corpus_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    worker_used: list[PreparationWorker],
+    flag_answers: list,
+) -> None:
+    import workbench.discrepancies as discrepancies
+
+    sequential = tmp_path / "sequential.db"
+    _ingest(sequential, corpus_folder, pipeline=False)
+    with contextlib.closing(sqlite3.connect(sequential)) as conn:
+        claims = conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+    monkeypatch.setattr(ingest, "DISCREPANCY_REFRESH_CHUNK", -(-claims // 3))  # three chunks
+    computed_here: list[str] = []
+    real = discrepancies.iter_flag_rows
+
+    def slow(store: object, claim_ids: list[str]) -> Iterator[tuple]:
+        computed_here.extend(claim_ids)
+        time.sleep(0.03)  # per claim, in this process only: the worker is far faster
+        return real(store, claim_ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discrepancies, "iter_flag_rows", slow)
+    _ingest(tmp_path / "pipelined.db", corpus_folder, pipeline=True)
+
+    # The first chunk is computed here; the worker, done with the contradictions and the last chunk long before,
+    # is handed the middle one meanwhile instead of idling until the first is written.
+    chunk = -(-claims // 3)
+    assert [claim_ids for claim_ids, _ in flag_answers][0] is None
+    assert [len(claim_ids) for claim_ids, _ in flag_answers[1:]] == [claims - 2 * chunk, chunk]
+    assert all(answered for _, answered in flag_answers)
+    assert len(computed_here) == chunk
+    assert _table_contents(tmp_path / "pipelined.db") == _table_contents(sequential)
+
+
+def test_flags_are_computed_before_the_write_lock_and_again_if_a_reviewer_committed_meanwhile(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.discrepancies as discrepancies
+    from workbench.discrepancies import iter_flag_rows
+
+    db_path = tmp_path / "wb.db"
+    real = discrepancies.iter_flag_rows
+    changed: list[str] = []
+
+    def reviewer_changes_a_claimant(store: object, claim_ids: list[str]) -> Iterator[tuple]:
+        if not changed:
+            # Mid-computation, a reviewer's change is committed on another connection: the run must not hold the
+            # write lock now (this would wait out the busy timeout and fail), and must not store the rows it had.
+            assert not store.conn.in_transaction  # type: ignore[attr-defined]
+            with contextlib.closing(sqlite3.connect(db_path, timeout=0.5)) as other, other:
+                claim_id = other.execute(
+                    "SELECT claim_id FROM mentions WHERE claimant IS NOT NULL GROUP BY claim_id"
+                    " ORDER BY COUNT(*) DESC LIMIT 1"
+                ).fetchone()[0]
+                other.execute(
+                    "UPDATE mentions SET claimant = 'Somebody Else' WHERE rowid ="
+                    " (SELECT MIN(rowid) FROM mentions WHERE claim_id = ?)",
+                    [claim_id],
+                )
+            changed.append(claim_id)
+        return real(store, claim_ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discrepancies, "iter_flag_rows", reviewer_changes_a_claimant)
+    _ingest(db_path, corpus_folder, pipeline=False)
+    monkeypatch.undo()
+
+    assert changed
+    with open_store(db_path) as store:
+        claim_ids = [row[0] for row in store.query("SELECT DISTINCT claim_id FROM mentions ORDER BY 1")]
+        expected = sorted(iter_flag_rows(store, claim_ids))
+        stored = sorted(tuple(row) for row in store.query("SELECT claim_id, kind, summary, spans FROM discrepancies"))
+    assert stored == expected
+    assert any(claim_id == changed[0] and kind == "claimant" for claim_id, kind, _, _ in stored)

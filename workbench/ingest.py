@@ -27,6 +27,7 @@ from workbench.models import UNREVIEWED, ExtractedClaim, SentenceSpan
 from workbench.store import Store, utc_now
 
 if TYPE_CHECKING:
+    from workbench.discrepancies import FlagRow
     from workbench.prepare import Outcome, PreparationWorker
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
@@ -869,10 +870,10 @@ class _FlagPass:
     the same as a pass without the worker; the last one goes in one transaction with the contradictions: a run
     killed before that commits leaves claims pending, and the next run recomputes the contradictions too.
 
-    The worker reads the committed store on its own connection. Its rows are written only if no other connection
-    committed since they were asked for (`PRAGMA data_version`, read inside the write transaction): a reviewer's
-    change meanwhile (a merge, a split) may have moved passages, and the rows are then computed here again, from
-    what the transaction sees.
+    The worker reads the committed store on its own connection; this process computes its chunks before taking the
+    write lock. Rows are written only if no other connection committed since they were asked for or computed
+    (`PRAGMA data_version`, read inside the write transaction): a reviewer's change meanwhile (a merge, a split) may
+    have moved passages, and the rows are then computed again, from what the transaction sees.
     """
 
     def __init__(self, store: Store, chunks: list[list[str]], helper: PreparationWorker | None) -> None:
@@ -884,16 +885,15 @@ class _FlagPass:
         # data_version when asked).
         self.asked: tuple[int | None, int] | None = None
         self.answers: dict[int | None, tuple[list, int]] = {}  # rows and data_version by chunk (None: contradictions)
+        self.writing = 0  # the chunk this process computes or writes now
 
     def run(self) -> None:
         last = len(self.chunks) - 1
         self._ask(None)
         written = 0
         while written < self.worker_from:
-            self._take_answer(wait=False)
-            if self.helper is not None and self.asked is None and self.worker_from - written > 1:
-                self.worker_from -= 1
-                self._ask(self.worker_from)
+            self.writing = written
+            self._keep_helper_busy()
             if written == last:
                 break  # the final chunk: written with the contradictions
             self._write(written)
@@ -903,6 +903,15 @@ class _FlagPass:
         for index in range(written, last):
             self._write(index)
         self._write(last, final=True)
+
+    def _keep_helper_busy(self) -> None:
+        """Take the worker's answer if it is there and hand it the last chunk not yet handed out, if that is not the
+        one being written here. Checked after every claim computed here, not only between chunks: a chunk takes up
+        to 0.7 s at 10,000 articles, and the worker would idle that long (0.9 s of a 3.4 s pass)."""
+        self._take_answer(wait=False)
+        if self.helper is not None and self.asked is None and self.worker_from - self.writing > 1:
+            self.worker_from -= 1
+            self._ask(self.worker_from)
 
     def _ask(self, index: int | None) -> None:
         from workbench.prepare import FlagRequest
@@ -930,6 +939,14 @@ class _FlagPass:
         from workbench.discrepancies import contradiction_rows, iter_flag_rows, store_contradictions, store_flags
 
         chunk = self.chunks[index]
+        self.writing = index
+        # What the worker did not compute is computed here before the write lock is taken, not under it: a
+        # reviewer's change then waits only for the rows to be written (a chunk took up to 0.7 s to compute at
+        # 10,000 articles). The rows are checked like the worker's, and computed again under the lock if needed.
+        if index not in self.answers:
+            self._compute_here(index, lambda: list(self._rows_here(chunk)))
+        if final and None not in self.answers:
+            self._compute_here(None, lambda: contradiction_rows(self.store))
         with self.store.write():
             flags = self._current(index)
             store_flags(self.store, chunk, iter_flag_rows(self.store, chunk) if flags is None else flags)
@@ -939,6 +956,17 @@ class _FlagPass:
             if final:
                 links = self._current(None)
                 store_contradictions(self.store, contradiction_rows(self.store) if links is None else links)
+
+    def _compute_here(self, index: int | None, compute: Callable[[], list]) -> None:
+        version = self.store.data_version()
+        self.answers[index] = (compute(), version)
+
+    def _rows_here(self, chunk: list[str]) -> Iterator[FlagRow]:
+        from workbench.discrepancies import iter_flag_rows
+
+        for claim_id in chunk:
+            yield from iter_flag_rows(self.store, [claim_id])
+            self._keep_helper_busy()
 
     def _current(self, index: int | None) -> list | None:
         """The worker's rows for a chunk (None: the contradictions) if no other connection committed since they were
