@@ -821,10 +821,40 @@ def test_the_worker_shares_the_flag_pass_and_the_store_is_the_same(
     assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")
 
 
+def _reviewer_renames_a_claimant(db_path: Path, among: Iterable[str] | None = None, timeout: float = 5.0) -> str:
+    """Commit, on a connection of its own, a reviewer's change the claimant check must see: the first passage of the
+    claim (`among` these, if given) with the most named passages names someone else. Returns that claim's id."""
+    among = list(among) if among is not None else None
+    within = "" if among is None else f" AND claim_id IN ({','.join('?' * len(among))})"
+    with contextlib.closing(sqlite3.connect(db_path, timeout=timeout)) as other, other:
+        claim_id = other.execute(
+            f"SELECT claim_id FROM mentions WHERE claimant IS NOT NULL{within}"
+            " GROUP BY claim_id ORDER BY COUNT(*) DESC LIMIT 1",
+            among or [],
+        ).fetchone()[0]
+        other.execute(
+            "UPDATE mentions SET claimant = 'Somebody Else' WHERE rowid ="
+            " (SELECT MIN(rowid) FROM mentions WHERE claim_id = ?)",
+            [claim_id],
+        )
+    return claim_id
+
+
+def _assert_flags_are_current(db_path: Path, renamed_claim: str) -> None:
+    """The stored flags are those the stored passages raise now, the renamed claimant's flag among them."""
+    from workbench.discrepancies import iter_flag_rows
+
+    with open_store(db_path) as store:
+        claim_ids = [row[0] for row in store.query("SELECT DISTINCT claim_id FROM mentions ORDER BY 1")]
+        expected = sorted(iter_flag_rows(store, claim_ids))
+        stored = sorted(tuple(row) for row in store.query("SELECT claim_id, kind, summary, spans FROM discrepancies"))
+    assert stored == expected
+    assert any(claim_id == renamed_claim and kind == "claimant" for claim_id, kind, _, _ in stored)
+
+
 def test_worker_flags_are_computed_again_when_another_connection_committed_since(
     corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_used: list[PreparationWorker]
 ) -> None:
-    from workbench.discrepancies import iter_flag_rows
 
     monkeypatch.setattr(ingest, "DISCREPANCY_REFRESH_CHUNK", 4)
     db_path = tmp_path / "pipelined.db"
@@ -836,18 +866,7 @@ def test_worker_flags_are_computed_again_when_another_connection_committed_since
         if request.claim_ids and not changed:
             # A reviewer's change, committed on another connection right after the worker was asked: one passage
             # of the asked claims now names someone else, which the claimant check must see.
-            with contextlib.closing(sqlite3.connect(db_path)) as other, other:
-                claim_id = other.execute(
-                    f"SELECT claim_id FROM mentions WHERE claimant IS NOT NULL AND claim_id IN"
-                    f" ({','.join('?' * len(request.claim_ids))}) GROUP BY claim_id ORDER BY COUNT(*) DESC LIMIT 1",
-                    request.claim_ids,
-                ).fetchone()[0]
-                other.execute(
-                    "UPDATE mentions SET claimant = 'Somebody Else' WHERE rowid ="
-                    " (SELECT MIN(rowid) FROM mentions WHERE claim_id = ?)",
-                    [claim_id],
-                )
-            changed.append(claim_id)
+            changed.append(_reviewer_renames_a_claimant(db_path, request.claim_ids))
         return sent
 
     monkeypatch.setattr(PreparationWorker, "ask_flags", ask_then_reattribute)
@@ -856,12 +875,7 @@ def test_worker_flags_are_computed_again_when_another_connection_committed_since
     monkeypatch.undo()
 
     assert changed
-    with open_store(db_path) as store:
-        claim_ids = [row[0] for row in store.query("SELECT DISTINCT claim_id FROM mentions ORDER BY 1")]
-        expected = sorted(iter_flag_rows(store, claim_ids))
-        stored = sorted(tuple(row) for row in store.query("SELECT claim_id, kind, summary, spans FROM discrepancies"))
-    assert stored == expected
-    assert any(claim_id == changed[0] and kind == "claimant" for claim_id, kind, _, _ in stored)
+    _assert_flags_are_current(db_path, changed[0])
 
 
 def test_a_worker_killed_during_the_flag_pass_leaves_the_same_store(
@@ -959,7 +973,6 @@ def test_flags_are_computed_before_the_write_lock_and_again_if_a_reviewer_commit
     corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import workbench.discrepancies as discrepancies
-    from workbench.discrepancies import iter_flag_rows
 
     db_path = tmp_path / "wb.db"
     real = discrepancies.iter_flag_rows
@@ -970,17 +983,7 @@ def test_flags_are_computed_before_the_write_lock_and_again_if_a_reviewer_commit
             # Mid-computation, a reviewer's change is committed on another connection: the run must not hold the
             # write lock now (this would wait out the busy timeout and fail), and must not store the rows it had.
             assert not store.conn.in_transaction  # type: ignore[attr-defined]
-            with contextlib.closing(sqlite3.connect(db_path, timeout=0.5)) as other, other:
-                claim_id = other.execute(
-                    "SELECT claim_id FROM mentions WHERE claimant IS NOT NULL GROUP BY claim_id"
-                    " ORDER BY COUNT(*) DESC LIMIT 1"
-                ).fetchone()[0]
-                other.execute(
-                    "UPDATE mentions SET claimant = 'Somebody Else' WHERE rowid ="
-                    " (SELECT MIN(rowid) FROM mentions WHERE claim_id = ?)",
-                    [claim_id],
-                )
-            changed.append(claim_id)
+            changed.append(_reviewer_renames_a_claimant(db_path, timeout=0.5))
         return real(store, claim_ids)  # type: ignore[arg-type]
 
     monkeypatch.setattr(discrepancies, "iter_flag_rows", reviewer_changes_a_claimant)
@@ -988,9 +991,4 @@ def test_flags_are_computed_before_the_write_lock_and_again_if_a_reviewer_commit
     monkeypatch.undo()
 
     assert changed
-    with open_store(db_path) as store:
-        claim_ids = [row[0] for row in store.query("SELECT DISTINCT claim_id FROM mentions ORDER BY 1")]
-        expected = sorted(iter_flag_rows(store, claim_ids))
-        stored = sorted(tuple(row) for row in store.query("SELECT claim_id, kind, summary, spans FROM discrepancies"))
-    assert stored == expected
-    assert any(claim_id == changed[0] and kind == "claimant" for claim_id, kind, _, _ in stored)
+    _assert_flags_are_current(db_path, changed[0])
