@@ -424,3 +424,19 @@ def test_remembered_wordings_leave_with_their_claim_and_stay_bounded(monkeypatch
     assert set(remembered.values()) <= set(matcher._claim_recency)  # noqa: SLF001
     assert "c99" in remembered.values()
     assert matcher.match("The Kalynivka depot number 0 burned", None, "doc-new") != "c0"  # c0 left the index
+
+
+def test_a_wording_held_by_another_claim_is_still_posted_and_its_details_kept() -> None:
+    # add() skips posting only for a wording the same claim already holds: added to a second claim, it is indexed
+    # for that claim too, with its details, as on a matcher that never saw the first claim.
+    wording = "Drones hit the Kalynivka depot on May 9"
+    matcher = ClaimMatcher()
+    matcher.add("c-first", wording, None, "doc-a")
+    matcher.add("c-second", wording, None, "doc-b")
+    matcher.add("c-second", wording, None, "doc-c")
+    alone = ClaimMatcher()
+    alone.add("c-second", wording, None, "doc-b")
+    alone.add("c-second", wording, None, "doc-c")
+    assert matcher._claim_posted["c-second"] == alone._claim_posted["c-second"]  # noqa: SLF001
+    assert matcher._claim_details["c-second"] == alone._claim_details["c-second"]  # noqa: SLF001
+    assert [m.claim_id for m in matcher._posted_mentions.values()] == ["c-first", "c-second"]  # noqa: SLF001
