@@ -900,22 +900,27 @@ class ClaimMatcher:
         score_by_features: dict[int, float] = {}
         # A claim whose details (numbers, weekdays, people) conflict with the query can never be the answer, so its
         # candidates are not scored at all; the claims left keep their order, so the choice is the same.
+        # A query without details conflicts with nothing (about half of them): no claim is checked.
         conflicting: dict[str, bool] = {}
-        claim_details = self._claim_details
+        claim_details = self._claim_details if query.numbers or query.weekdays or query.people else {}
         mentions = self._posted_mentions
         for position in self._candidates(query):
             mention = mentions[position]
             claim_id = mention.claim_id
             ruled_out = conflicting.get(claim_id)
             if ruled_out is None:
-                ruled_out = conflicting[claim_id] = any(
-                    _conflict(query, known) for known in claim_details.get(claim_id, ())
+                details = claim_details.get(claim_id)
+                ruled_out = conflicting[claim_id] = details is not None and any(
+                    _conflict(query, known) for known in details
                 )
             if ruled_out:
                 continue
-            score = score_by_features.get(id(mention.features))
+            features = mention.features
+            score = score_by_features.get(id(features))
             if score is None:
-                score = score_by_features[id(mention.features)] = self._similarity(query, mention.features, idf_cache)
+                # The claim's details agree with the query's, and so do those of each of its mentions (the claim
+                # keeps a copy of every mention's details): the mention needs no conflict check of its own.
+                score = score_by_features[id(features)] = self._score(query, features, idf_cache)
             if score > best_by_claim.get(claim_id, -1.0):
                 best_by_claim[claim_id] = score
         best: tuple[str, float] | None = None
@@ -991,6 +996,10 @@ class ClaimMatcher:
     def _similarity(self, query: _Features, other: _Features, idf_cache: dict[str, float]) -> float:
         if _conflict(query, other):
             return 0.0
+        return self._score(query, other, idf_cache)
+
+    def _score(self, query: _Features, other: _Features, idf_cache: dict[str, float]) -> float:
+        """The match score of two wordings whose details do not conflict (`_similarity` checks that first)."""
         common = query.keys & other.keys
         if not common:
             return 0.0
