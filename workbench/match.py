@@ -564,7 +564,10 @@ class ClaimMatcher:
         self._mention_count = 0
         self._next_position = 0
         self._posted_mentions: dict[int, _Mention] = {}
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        # Each key's posting list is a dict used as an insertion-ordered set of positions: _candidates copies it into
+        # a set per query, and a dict hands over its stored hashes where a list's ints must each be read and hashed
+        # (scattered in memory, those reads were the slowest line of matching).
+        self._postings: dict[str, dict[int, None]] = defaultdict(dict)
         self._document_frequency: Counter[str] = Counter()
         self._claim_last_document: dict[str, str] = {}
         # When each claim was last mentioned, on a clock counting mentions: the least recent leave a full index first.
@@ -711,7 +714,7 @@ class ClaimMatcher:
         for key in keys:
             postings = all_postings[key]
             if len(postings) <= MAX_POSTING:
-                postings.append(position)
+                postings[position] = None
                 appended.append(key)
         if appended:
             self._posted_mentions[position] = _Mention(claim_id, document_id, features)
@@ -767,7 +770,7 @@ class ClaimMatcher:
             postings = self._postings.get(key)
             if postings is None:
                 continue
-            kept = [position for position in postings if mentions[position].claim_id not in leaving]
+            kept = dict.fromkeys(position for position in postings if mentions[position].claim_id not in leaving)
             if kept:
                 self._postings[key] = kept
             else:
@@ -827,7 +830,7 @@ class ClaimMatcher:
             self._claim_key_postings.pop(claim_id, None)
             for key in undo.posted_keys:
                 postings = self._postings[key]
-                postings.pop()
+                postings.popitem()  # the last added: this mention's position
                 if not postings:
                     del self._postings[key]
             if undo.posted_keys:
