@@ -440,3 +440,18 @@ def test_a_wording_held_by_another_claim_is_still_posted_and_its_details_kept() 
     assert matcher._claim_posted["c-second"] == alone._claim_posted["c-second"]  # noqa: SLF001
     assert matcher._claim_details["c-second"] == alone._claim_details["c-second"]  # noqa: SLF001
     assert [m.claim_id for m in matcher._posted_mentions.values()] == ["c-first", "c-second"]  # noqa: SLF001
+
+
+def test_features_sent_by_another_process_share_the_key_objects_of_those_computed_here() -> None:
+    # Keys are interned (the counts and idf find them by identity): a pickled copy, as the preparation worker
+    # sends, is equal and holds the very same str objects.
+    import pickle
+
+    from workbench import match
+
+    computed = match.compute_features("Two drones were shot down over the Kremlin on May 3", "Dmitry Peskov")
+    received = pickle.loads(pickle.dumps(computed))  # noqa: S301 - our own bytes
+    assert received == computed and hash(received) == hash(computed)
+    for name in ("keys", "entities", "frame_keys", "blocking_keys"):
+        held = {key: key for key in getattr(computed, name)}
+        assert all(held[key] is key for key in getattr(received, name))
