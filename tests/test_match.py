@@ -455,3 +455,17 @@ def test_features_sent_by_another_process_share_the_key_objects_of_those_compute
     for name in ("keys", "entities", "frame_keys", "blocking_keys"):
         held = {key: key for key in getattr(computed, name)}
         assert all(held[key] is key for key in getattr(received, name))
+
+
+def test_a_name_on_one_side_only_weighs_the_same_whichever_side_is_the_query() -> None:
+    # "Moscow" is a name in one wording and a plain word in the other: as the query's name the query's own weights
+    # serve (the shortcut), as the other's name the pair is weighed key by key. Both give the same score.
+    from workbench import match
+
+    matcher = loaded_matcher()
+    plain = "Drones attacked an oil depot near moscow overnight, officials said"
+    named = "Moscow officials said drones attacked an oil depot"
+    plain_features, named_features = match._features(plain, None), match._features(named, None)  # noqa: SLF001
+    assert not named_features.entities.isdisjoint(plain_features.keys - plain_features.entities)
+    assert plain_features.entities.isdisjoint(named_features.keys - named_features.entities)
+    assert matcher.similarity(plain, named) == matcher.similarity(named, plain) > match.MATCH_THRESHOLD
