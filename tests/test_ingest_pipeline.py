@@ -613,15 +613,20 @@ def _listing_ingest_pipelined(
     window: int,
     prepare_hook: Callable[[Path, int], Outcome] = prepare.prepare_document,
 ) -> WorkerStats | None:
-    """ingest_pipelined as it was when it indexed into the full list of files: the reference behaviour."""
+    """ingest_pipelined as it was when it indexed into the full list of files: the reference behaviour (since
+    updated for the files handed over in groups)."""
     with prepare.PreparationWorker(ingester.max_bytes, window, prepare_hook) as worker:
         ahead: deque[tuple[int, bool]] = deque()
         next_ahead = 0
         for index, path in enumerate(files):
             if worker.ready():
                 next_ahead = max(next_ahead, index + 1)
+                # Handed over in groups of a quarter of the window (one when it is smaller), unless none is ahead.
+                group = max(1, worker.window // prepare.HANDED_TOGETHER_SHARE)
+                refill = next_ahead == index + 1 or worker.window - (next_ahead - index) >= group
                 while (
-                    next_ahead < len(files)
+                    refill
+                    and next_ahead < len(files)
                     and next_ahead - index < worker.window
                     and worker.can_submit(files[next_ahead])
                 ):
@@ -731,6 +736,22 @@ def test_the_files_drawn_as_the_run_goes_are_handed_over_and_ingested_as_from_th
         assert [entry[1] for entry in drawn if entry[0] == "done"] == [path.name for path in files]
         if window > 1 and script[1] > 3:
             assert any(entry[0] == "take" and entry[1] for entry in drawn)  # files did go through the worker
+
+
+def test_files_are_handed_to_the_worker_in_groups_of_a_quarter_of_the_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [Path(f"/corpus/{number}.txt") for number in range(200)]
+    log = _scripted_run(prepare.ingest_pipelined, iter(files), 16, (0, 1_000, 1_000), monkeypatch)
+
+    # Files looked at (handed over, or known already and kept here) between two files stored.
+    looked_at = [0]
+    for entry in log:
+        if entry[0] == "done":
+            looked_at.append(0)
+        elif entry[0] == "stored_already":
+            looked_at[-1] += 1
+    assert looked_at[0] == 15  # the window filled at once: the file whose turn it is and 15 ahead
+    assert set(looked_at[1:-16]) == {0, 4}  # then a group of four as soon as four places are free
+    assert [entry[1] for entry in log if entry[0] == "done"] == [path.name for path in files]
 
 
 def test_files_are_prepared_here_while_the_worker_is_behind_and_the_store_is_the_same(
