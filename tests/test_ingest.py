@@ -8,6 +8,7 @@ from types import ModuleType
 
 import pytest
 
+import workbench.ingest as ingest
 from workbench.export import export_records
 from workbench.ingest import clean_text, decode_bytes, find_input_files, ingest_paths
 from workbench.store import Store, open_store
@@ -500,21 +501,29 @@ def test_passages_are_stored_in_document_order_and_text_order(store: Store, benc
     assert len(by_rowid) > 300 and [row[0] for row in by_rowid] == [row[0] for row in by_position]
 
 
-def test_a_run_sets_its_connection_settings_and_restores_them(tmp_path: Path) -> None:
+def test_a_run_sets_its_connection_settings_and_restores_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "articles"
     folder.mkdir()
     for number in range(3):
         (folder / f"a{number}.txt").write_text(f"Officials said {number + 2} drones were shot down on Wednesday.\n")
     store = open_store(tmp_path / "wb.db")
-    names = ("temp_store", "cache_size", "wal_autocheckpoint")
+    names = ("temp_store", "cache_size", "wal_autocheckpoint", "mmap_size")
 
     def settings() -> tuple:
         return tuple(store.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in names)
 
     before = settings()
     during: list[tuple] = []
+    real_pass = ingest._FlagPass.run  # noqa: SLF001
+
+    def flag_pass(self: object) -> None:
+        during.append(settings())
+        real_pass(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest._FlagPass, "run", flag_pass)  # noqa: SLF001
     ingest_paths(store, [folder], on_file=lambda _path: during.append(settings()), pipeline=False)
-    # A savepoint's journal in memory (temp_store 2), a 32 MiB page cache, checkpoints every 10,000 pages.
-    assert during == [(2, -32768, 10_000)] * 3
+    # A savepoint's journal in memory (temp_store 2), a 32 MiB page cache, checkpoints every 10,000 pages; and for
+    # the flag pass at the end, its reads through a 256 MiB memory map.
+    assert during == [(2, -32768, 10_000, before[3])] * 3 + [(2, -32768, 10_000, 256 * 1024 * 1024)]
     assert settings() == before
     assert store.query("SELECT COUNT(*) FROM documents")[0][0] == 3

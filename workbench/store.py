@@ -322,6 +322,18 @@ class Store:
         return self.conn.execute(sql, params).fetchall()
 
     @contextlib.contextmanager
+    def settings(self, settings: dict[str, int | str]) -> Iterator[None]:
+        """This connection's PRAGMA settings changed for the block (names and values are the caller's constants)."""
+        previous = {name: self.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
+        for name, value in settings.items():
+            self.conn.execute(f"PRAGMA {name} = {value}")
+        try:
+            yield
+        finally:
+            for name, value in previous.items():
+                self.conn.execute(f"PRAGMA {name} = {value}")
+
+    @contextlib.contextmanager
     def write(self) -> Iterator[Database]:
         """One short write transaction. Retries the BEGIN while another process holds the write lock."""
         if self.readonly:
