@@ -507,7 +507,7 @@ def test_a_run_sets_its_connection_settings_and_restores_them(tmp_path: Path, mo
     for number in range(3):
         (folder / f"a{number}.txt").write_text(f"Officials said {number + 2} drones were shot down on Wednesday.\n")
     store = open_store(tmp_path / "wb.db")
-    names = ("temp_store", "cache_size", "wal_autocheckpoint", "mmap_size")
+    names = ("temp_store", "cache_size", "wal_autocheckpoint")
 
     def settings() -> tuple:
         return tuple(store.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in names)
@@ -522,8 +522,8 @@ def test_a_run_sets_its_connection_settings_and_restores_them(tmp_path: Path, mo
 
     monkeypatch.setattr(ingest._FlagPass, "run", flag_pass)  # noqa: SLF001
     ingest_paths(store, [folder], on_file=lambda _path: during.append(settings()), pipeline=False)
-    # A savepoint's journal in memory (temp_store 2), a 32 MiB page cache, checkpoints every 10,000 pages; and for
-    # the flag pass at the end, its reads through a 256 MiB memory map.
-    assert during == [(2, -32768, 10_000, before[3])] * 3 + [(2, -32768, 10_000, 256 * 1024 * 1024)]
+    # A savepoint's journal in memory (temp_store 2), a 32 MiB page cache, checkpoints every 10,000 pages: for every
+    # file and for the flag pass at the end.
+    assert during == [(2, -32768, 10_000)] * 4
     assert settings() == before
     assert store.query("SELECT COUNT(*) FROM documents")[0][0] == 3

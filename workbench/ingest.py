@@ -46,10 +46,6 @@ INGEST_WAL_AUTOCHECKPOINT = 10_000
 # by hash): with SQLite's 2 MB page cache, most of them are read back through the WAL for the next document.
 # Measured at 10,000 articles: 20.6 s as before, 20.1 s with the journal in memory, 19.2 s with both.
 INGEST_PRAGMAS: dict[str, int | str] = {"temp_store": "MEMORY", "cache_size": -32 * 1024}  # cache_size < 0: KiB
-# The flag pass reads every passage of the claims a run touched, each with its sentence (a look-up by key, all over
-# the file): through a memory map rather than a read call a page, on either connection. Flags of the 10,000-article
-# store: 3.2 -> 2.7 s. Only for the pass: for the run's writes it gained nothing.
-FLAG_PASS_PRAGMAS: dict[str, int | str] = {"mmap_size": 256 * 1024 * 1024}
 # A run commits its documents in groups: each COMMIT writes every page the transaction touched, so documents that
 # touch the same pages share the write. A group ends after this many documents or this long, so a reviewer's change
 # made meanwhile waits at most about that long for the write lock, and an interrupted run loses at most one group
@@ -910,8 +906,7 @@ class Ingester:
             for offset in range(0, len(pending), DISCREPANCY_REFRESH_CHUNK)
         ]
         if chunks:
-            with self.store.settings(FLAG_PASS_PRAGMAS):
-                _FlagPass(self.store, chunks, helper).run()
+            _FlagPass(self.store, chunks, helper).run()
 
 
 class _FlagPass:

@@ -28,7 +28,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from workbench.ingest import FLAG_PASS_PRAGMAS, DecodedDocument, FileProblem, read_document, split_and_extract
+from workbench.ingest import DecodedDocument, FileProblem, read_document, split_and_extract
 from workbench.match import FEATURE_CACHE_SIZE, MatchFeatures, compute_features
 from workbench.models import ExtractedClaim, SentenceSpan
 from workbench.store import Store, open_store
@@ -206,9 +206,7 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
                 started = time.perf_counter()
                 if isinstance(request, FlagRequest):
                     if request.database not in opened:
-                        store = stores.enter_context(open_store(request.database, readonly=True))
-                        stores.enter_context(store.settings(FLAG_PASS_PRAGMAS))
-                        opened[request.database] = store
+                        opened[request.database] = stores.enter_context(open_store(request.database, readonly=True))
                     answer: object = FlagRows(_flag_rows(opened[request.database], request.claim_ids))
                 else:
                     answer = prepare(Path(request), max_bytes)
