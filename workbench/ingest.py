@@ -50,9 +50,12 @@ INGEST_PRAGMAS: dict[str, int | str] = {"temp_store": "MEMORY", "cache_size": -3
 # touch the same pages share the write. A group ends after this many documents or this long, so a reviewer's change
 # made meanwhile waits at most about that long for the write lock, and an interrupted run loses at most one group
 # (the next run ingests those files again: they were never stored). Measured at 10,000 articles: 26.9 s one commit
-# per document, 26.2 s with these groups, 25.4 s with 256 / 1 s, 24.5 s with one commit for the whole run; the
-# larger groups were not taken for what they would make a reviewer wait.
-BATCH_DOCUMENTS = 32
+# per document, 26.2 s with 32 documents / 0.1 s, 25.4 s with 256 / 1 s, 24.5 s with one commit for the whole run;
+# the longer groups were not taken for what they would make a reviewer wait. Since the page cache holds a group's
+# pages (INGEST_PRAGMAS), larger groups within the same 0.1 s pay: 17.1-17.7 s with 32 documents, 16.7-17.4 s with 64
+# (about 55 fit in 0.1 s here, so mostly the time ends a group), and a reviewer waits no longer. Not more than 64:
+# the crash test kills a 120-article run between two groups, which a faster machine must still have.
+BATCH_DOCUMENTS = 64
 BATCH_SECONDS = 0.1
 # From this many files on, documents are prepared (read, cleaned, split, extracted) in a worker process ahead of the
 # grouping and storing done here (workbench.prepare). Measured on two idle cores, the worker's start-up is paid back
