@@ -805,17 +805,21 @@ def flag_answers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...] 
     return answers
 
 
-def _slow_flags_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Flags take this process a while per chunk (not the worker, another process): the worker gets chunks too."""
+def _slow_flags_here(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.05) -> list[str]:
+    """Flags take this process `seconds` per claim (not the worker, another process): the worker gets chunks too.
+    Returns the claims whose flags this process computes, as it computes them."""
     import workbench.discrepancies as discrepancies
 
     real = discrepancies.iter_flag_rows
+    computed_here: list[str] = []
 
-    def slow(*arguments: object) -> Iterator[tuple]:
-        time.sleep(0.05)
-        return real(*arguments)  # type: ignore[arg-type]
+    def slow(store: object, claim_ids: list[str]) -> Iterator[tuple]:
+        computed_here.extend(claim_ids)
+        time.sleep(seconds * len(claim_ids))
+        return real(store, claim_ids)  # type: ignore[arg-type]
 
     monkeypatch.setattr(discrepancies, "iter_flag_rows", slow)
+    return computed_here
 
 
 def _stored_flags(db_path: Path) -> list[tuple]:
@@ -962,22 +966,12 @@ def test_the_worker_is_handed_its_next_chunk_while_this_process_computes_one(
     worker_used: list[PreparationWorker],
     flag_answers: list,
 ) -> None:
-    import workbench.discrepancies as discrepancies
-
     sequential = tmp_path / "sequential.db"
     _ingest(sequential, corpus_folder, pipeline=False)
     with contextlib.closing(sqlite3.connect(sequential)) as conn:
         claims = conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
     monkeypatch.setattr(ingest, "DISCREPANCY_REFRESH_CHUNK", -(-claims // 3))  # three chunks
-    computed_here: list[str] = []
-    real = discrepancies.iter_flag_rows
-
-    def slow(store: object, claim_ids: list[str]) -> Iterator[tuple]:
-        computed_here.extend(claim_ids)
-        time.sleep(0.03)  # per claim, in this process only: the worker is far faster
-        return real(store, claim_ids)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(discrepancies, "iter_flag_rows", slow)
+    computed_here = _slow_flags_here(monkeypatch, seconds=0.03)  # the worker is far faster
     _ingest(tmp_path / "pipelined.db", corpus_folder, pipeline=True)
 
     # The first chunk is computed here; the worker, done with the contradictions and the last chunk long before,
