@@ -199,8 +199,7 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
         default_model()  # loaded before saying ready, so the first document is not held up by it
         conn.send(_Ready())
         sent = _SentWordings()
-        stores = contextlib.ExitStack()
-        with stores:
+        with contextlib.ExitStack() as stores:
             opened: dict[str, Store] = {}
             while (request := conn.recv()) is not None:
                 started = time.perf_counter()
