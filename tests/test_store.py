@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import DatabaseError, ReadOnlyError
-from workbench.store import known_migration_names, open_store
+from workbench.store import in_list_chunks, known_migration_names, open_store
 
 
 def test_new_database_has_schema_wal_and_foreign_keys(db_path: Path) -> None:
@@ -125,3 +125,12 @@ def test_a_claims_first_passages_and_their_neighbouring_sentences_are_read_from_
     assert "TEMP B-TREE" not in plan and "idx_mentions_claim_id" in plan, plan
     # the sentence of each passage and its two neighbours: looked up by primary key, never scanned
     assert plan.count("sqlite_autoindex_sentences_1") == 3 and "SCAN s" not in plan, plan
+
+
+def test_in_list_chunks_slices_within_the_parameter_limit_and_keeps_every_value() -> None:
+    values = [f"c{number}" for number in range(1201)]
+    chunks = list(in_list_chunks(values))
+    assert [len(chunk) for chunk, _ in chunks] == [500, 500, 201]
+    assert all(placeholders == ",".join("?" * len(chunk)) for chunk, placeholders in chunks)
+    assert [value for chunk, _ in chunks for value in chunk] == values
+    assert list(in_list_chunks([])) == []

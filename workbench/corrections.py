@@ -26,7 +26,7 @@ from workbench.ingest import SORT_KEY_DOCUMENT_STRIDE, claim_id_for, refresh_cla
 from workbench.match import ClaimMatcher
 from workbench.models import UNREVIEWED
 from workbench.review import Change
-from workbench.store import Store, utc_now
+from workbench.store import Store, in_list_chunks, utc_now
 
 CORRECTION_KINDS = ("merge", "split", "edit")
 EDITABLE_FIELDS = ("text", "claimant")
@@ -373,11 +373,9 @@ def apply_corrections(store: Store, mention_ids: Collection[str] | None = None) 
             rows = store.conn.execute("SELECT id, claim_id FROM mentions").fetchall()
         else:
             rows = []
-            ids = list(mention_ids)
-            for offset in range(0, len(ids), 500):
-                chunk = ids[offset : offset + 500]
+            for chunk, placeholders in in_list_chunks(list(mention_ids)):
                 rows += store.conn.execute(
-                    f"SELECT id, claim_id FROM mentions WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                    f"SELECT id, claim_id FROM mentions WHERE id IN ({placeholders})", chunk
                 ).fetchall()
         touched: set[str] = set()
         for mention_id, claim_id in rows:
@@ -774,14 +772,9 @@ def _fact_from_row(row: object) -> Correction:
 
 
 def _live_claims(store: Store, claim_ids: Iterable[str]) -> list[str]:
-    ids = list(claim_ids)
     live: list[str] = []
-    for offset in range(0, len(ids), 500):
-        chunk = ids[offset : offset + 500]
-        live += [
-            row[0]
-            for row in store.conn.execute(f"SELECT id FROM claims WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-        ]
+    for chunk, placeholders in in_list_chunks(list(claim_ids)):
+        live += [row[0] for row in store.conn.execute(f"SELECT id FROM claims WHERE id IN ({placeholders})", chunk)]
     return live
 
 

@@ -27,7 +27,7 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from workbench.store import Store, utc_now
+from workbench.store import Store, in_list_chunks, utc_now
 
 DISCREPANCY_KINDS = ("number", "date", "spelling", "claimant", "hedging")
 DISCREPANCY_LABELS = {
@@ -789,9 +789,8 @@ def iter_flag_rows(store: Store, claim_ids: Iterable[str]) -> Iterator[FlagRow]:
 
 def store_flags(store: Store, claim_ids: Sequence[str], rows: Iterable[FlagRow]) -> None:
     """Replace the stored flags of `claim_ids` with `rows`, inside the caller's write transaction."""
-    for offset in range(0, len(claim_ids), 500):
-        chunk = claim_ids[offset : offset + 500]
-        store.conn.execute(f"DELETE FROM discrepancies WHERE claim_id IN ({','.join('?' * len(chunk))})", chunk)
+    for chunk, placeholders in in_list_chunks(claim_ids):
+        store.conn.execute(f"DELETE FROM discrepancies WHERE claim_id IN ({placeholders})", chunk)
     now = utc_now()
     store.conn.executemany(
         "INSERT INTO discrepancies (claim_id, kind, summary, spans, detected_at) VALUES (?, ?, ?, ?, ?)",
@@ -850,10 +849,9 @@ def side_by_side(store: Store, claim_id: str, limit: int | None = None) -> list[
     sources = list(itertools.islice(iter_sources(store, claim_id), limit))
     document_ids = sorted({source.document_id for source in sources})
     documents: dict[str, tuple[str, str | None]] = {}
-    for offset in range(0, len(document_ids), 500):
-        chunk = document_ids[offset : offset + 500]
+    for chunk, placeholders in in_list_chunks(document_ids):
         for row in store.conn.execute(
-            f"SELECT id, file_name, outlet FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            f"SELECT id, file_name, outlet FROM documents WHERE id IN ({placeholders})", chunk
         ):
             documents[row[0]] = (row[1], row[2])
     views = []

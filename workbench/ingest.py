@@ -24,7 +24,7 @@ from charset_normalizer import from_bytes
 from workbench.extract import extract_claims, split_sentences
 from workbench.match import ClaimMatcher, MatchFeatures, features_given
 from workbench.models import UNREVIEWED, ExtractedClaim, SentenceSpan
-from workbench.store import Store, utc_now
+from workbench.store import Store, in_list_chunks, utc_now
 
 if TYPE_CHECKING:
     from workbench.discrepancies import FlagRow
@@ -1143,10 +1143,7 @@ class SummaryGains:
 
 def refresh_claim_summaries(store: Store, claim_ids: Iterable[str]) -> None:
     """Recompute the per-claim figures the claims list sorts on (kept on the row so paging stays cheap)."""
-    ids = list(claim_ids)
-    for offset in range(0, len(ids), 500):
-        chunk = ids[offset : offset + 500]
-        placeholders = ",".join("?" * len(chunk))
+    for chunk, placeholders in in_list_chunks(list(claim_ids)):
         store.conn.execute(
             f"""
             UPDATE claims SET

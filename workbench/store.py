@@ -14,7 +14,7 @@ import random
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,17 @@ BUSY_TIMEOUT_MS = 15_000
 WRITE_RETRIES = 8
 
 migrations = Migrations(MIGRATION_SET)
+
+
+# Values bound in one `IN (...)` list: well below SQLite's limit on a statement's parameters (999 before 3.32).
+IN_LIST_CHUNK = 500
+
+
+def in_list_chunks(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:
+    """`values` in slices short enough for one `IN (...)` each, with the slice's placeholders ("?,?,?")."""
+    for offset in range(0, len(values), IN_LIST_CHUNK):
+        chunk = values[offset : offset + IN_LIST_CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def utc_now() -> str:

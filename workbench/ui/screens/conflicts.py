@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from workbench import reviewers
 from workbench.errors import WorkbenchError
+from workbench.store import in_list_chunks
 from workbench.ui.keys import CONFLICT_BINDINGS, add_bindings, resolve_bindings
 from workbench.ui.widgets.claims_table import StatusLook
 
@@ -70,9 +71,7 @@ class ConflictsScreen(ModalScreen[str | None]):
         self.conflicts = reviewers.list_conflicts(store, state="open")
         ids = sorted({conflict.claim_id for conflict in self.conflicts})
         self.texts = {}
-        for offset in range(0, len(ids), 500):
-            chunk = ids[offset : offset + 500]
-            placeholders = ",".join("?" * len(chunk))
+        for chunk, placeholders in in_list_chunks(ids):
             self.texts.update(
                 store.conn.execute(f"SELECT id, text FROM claims WHERE id IN ({placeholders})", chunk).fetchall()
             )
