@@ -259,11 +259,7 @@ def iter_input_files(paths: Iterable[Path | str], on_problem: Callable[[Problem]
             on_problem((str(path), error.strerror or str(error)))
 
 
-def _is_article_name(path: Path) -> bool:
-    return _is_article_file_name(path.name)
-
-
-def _is_article_file_name(name: str) -> bool:
+def _is_article_name(name: str) -> bool:
     return not name.startswith(".") and os.path.splitext(name)[1].lower() in TEXT_SUFFIXES
 
 
@@ -285,7 +281,7 @@ class _ConsideredFiles:
         text = str(resolved)
         if text in self.files:
             return True
-        if not _is_article_name(resolved):
+        if not _is_article_name(resolved.name):
             return False
         folder, name = os.path.split(text)
         if folder in self.folders:
@@ -322,7 +318,7 @@ def _walk_folder(root: Path, considered: _ConsideredFiles, on_problem: Callable[
         base = Path(folder)
         for entry in file_entries:
             name = entry.name
-            if not _is_article_file_name(name):
+            if not _is_article_name(name):
                 continue
             if not _is_link(entry):
                 # A plain file's real path is its folder's, and that one is known: nothing to resolve or ask the
