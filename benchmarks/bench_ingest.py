@@ -1,6 +1,7 @@
 """Ingest throughput and memory at 1,000 and 10,000 articles, beside the floor of merely splitting and storing.
 
     .venv/bin/python benchmarks/bench_ingest.py [--sizes 1000,10000] [--seed 0] [--workdir DIR] [--timeout 1800]
+                                                [--no-cli] [--index-caps CLAIMS,WORDINGS]
 
 For each size, `benchmarks/corpus.py:generate_corpus(N)` is written to files under --workdir (once; reused), then,
 in this order and in the same run:
@@ -21,7 +22,9 @@ in this order and in the same run:
 
 Prints seconds, sentences per second, the ratio ingest / floor (target <= 5x), the largest / smallest size time
 ratio (linearity: 10x the articles should take at most ~10x the time) and peak RSS per size (target: bounded,
-independent of corpus size). A child that runs past --timeout is stopped and reported with how far it got.
+independent of corpus size), with how full the grouping index is as the run goes: the ingest process's memory grows
+with the index's claims and remembered wordings until their caps are reached (`--index-caps` lowers them, to show
+the level it then keeps). A child that runs past --timeout is stopped and reported with how far it got.
 """
 
 from __future__ import annotations
@@ -119,9 +122,16 @@ def time_floor(folder: Path, database_path: Path) -> tuple[int, float]:
 # -- children --------------------------------------------------------------------------------------------------
 
 
-def child_ingest(folder: Path, database_path: Path) -> None:
-    """Run ingest_paths with stage timers; print one JSON line."""
+def child_ingest(folder: Path, database_path: Path, index_caps: tuple[int, int] | None) -> None:
+    """Run ingest_paths with stage timers; print one JSON line. `index_caps` (claims, wordings) replace the grouping
+    index's caps, to show where memory levels off once the index is full."""
     import importlib
+
+    import workbench.ingest
+    import workbench.match
+
+    if index_caps is not None:
+        workbench.match.MAX_INDEXED_CLAIMS, workbench.match.MAX_REMEMBERED_WORDINGS = index_caps
 
     totals: dict[str, float] = {label: 0.0 for _, _, label in TIMED_STAGES}
 
@@ -166,10 +176,23 @@ def child_ingest(folder: Path, database_path: Path) -> None:
 
         prepare.ingest_pipelined = recording
 
-    # Resident memory of the ingest process and its worker at every tenth of the files: bounded memory shows as a
-    # plateau once the fixed-size caches and the grouping index are full, whatever the corpus size.
+    # The run's grouping index, whose claims and remembered wordings are what the ingest process's memory grows
+    # with until their caps are reached.
+    matchers: list = []
+    loading = workbench.ingest.load_matcher
+
+    def keeping_matcher(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - records the index it returns
+        matcher = loading(*args, **kwargs)
+        matchers.append(matcher)
+        return matcher
+
+    workbench.ingest.load_matcher = keeping_matcher
+
+    # Resident memory of the ingest process and its worker at every tenth of the files, with how full the grouping
+    # index is: bounded memory shows as a plateau once the fixed-size caches and the index are full, whatever the
+    # corpus size.
     progress = {"total": 0, "done": 0}
-    trajectory: list[tuple[int, float, float]] = []
+    trajectory: list[tuple[int, float, float, int, int]] = []
 
     def on_total(total: int) -> None:
         progress["total"] = total
@@ -180,7 +203,9 @@ def child_ingest(folder: Path, database_path: Path) -> None:
         if progress["done"] % step == 0 or progress["done"] == progress["total"]:
             main_mb = vm_kb(os.getpid(), "VmRSS:") / 1024
             started_mb = sum(vm_kb(pid, "VmRSS:") for pid in _descendants(os.getpid())) / 1024
-            trajectory.append((progress["done"], main_mb, started_mb))
+            index = matchers[-1] if matchers else None
+            claims, wordings = (index.claims_held, index.wordings_held) if index is not None else (0, 0)
+            trajectory.append((progress["done"], main_mb, started_mb, claims, wordings))
 
     with open_store(database_path) as store:
         started = time.perf_counter()
@@ -210,6 +235,7 @@ def child_ingest(folder: Path, database_path: Path) -> None:
                 "stages": totals,
                 "worker": worker,
                 "rss_trajectory": trajectory,
+                "index_caps": [workbench.match.MAX_INDEXED_CLAIMS, workbench.match.MAX_REMEMBERED_WORDINGS],
             }
         )
     )
@@ -339,7 +365,9 @@ def stored_documents(database_path: Path) -> int:
 # -- driver ----------------------------------------------------------------------------------------------------
 
 
-def measure(size: int, seed: int, workdir: Path, timeout: float, run_cli: bool) -> dict:
+def measure(
+    size: int, seed: int, workdir: Path, timeout: float, run_cli: bool, index_caps: tuple[int, int] | None
+) -> dict:
     folder = write_corpus(workdir, size, seed)
     floor_runs = [time_floor(folder, workdir / f"bench-ingest-floor-{size}.db") for _ in range(2)]
     sentences = floor_runs[0][0]
@@ -347,6 +375,8 @@ def measure(size: int, seed: int, workdir: Path, timeout: float, run_cli: bool) 
 
     ingest_db = fresh_database(workdir / f"bench-ingest-{size}.db")
     command = [sys.executable, __file__, "--child", str(folder), str(ingest_db)]
+    if index_caps is not None:
+        command += ["--index-caps", ",".join(map(str, index_caps))]
     seconds, ingest_rss, ingest_rss_parts, stdout = run_child(command, timeout)
     result: dict = {"size": size, "sentences": sentences, "floor_seconds": floor_seconds}
     result.update(ingest_rss=ingest_rss, ingest_rss_parts=ingest_rss_parts)
@@ -436,8 +466,17 @@ def report(results: list[dict]) -> None:
             )
         trajectory = child.get("rss_trajectory")
         if trajectory:
-            print("  RSS as the run went on (files done: ingest process + the processes it started, MB):")
-            print("    " + ", ".join(f"{done}: {main:.0f}+{started:.0f}" for done, main, started in trajectory))
+            print(
+                "  RSS as the run went on (files done: ingest process + the processes it started, MB; the grouping "
+                f"index's claims / remembered wordings, caps {child['index_caps'][0]} / {child['index_caps'][1]}):"
+            )
+            print(
+                "    "
+                + ", ".join(
+                    f"{done}: {main:.0f}+{started:.0f} ({claims}/{wordings})"
+                    for done, main, started, claims, wordings in trajectory
+                )
+            )
     finished = [result for result in results if result["ingest_seconds"] is not None]
     if len(finished) >= 2:
         small, large = finished[0], finished[-1]
@@ -464,16 +503,33 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")))
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds before a child is stopped")
     parser.add_argument("--no-cli", action="store_true", help="skip the CLI run (no peak RSS figure)")
+    parser.add_argument(
+        "--index-caps",
+        metavar="CLAIMS,WORDINGS",
+        help="the grouping index's caps for the ingest child (default: workbench's own, 5000,16384): smaller caps "
+        "fill sooner, to show the ingest process's memory levelling off once they are full",
+    )
     parser.add_argument("--child", nargs=2, metavar=("FOLDER", "DB"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     sys.path.insert(0, str(REPO_ROOT))
+    index_caps = None
+    if arguments.index_caps:
+        try:
+            claims, wordings = (int(value) for value in arguments.index_caps.split(","))
+        except ValueError:
+            parser.error(f"--index-caps takes two whole numbers, CLAIMS,WORDINGS, not {arguments.index_caps!r}")
+        if claims < 1 or wordings < 1:
+            parser.error(f"--index-caps must be at least 1,1, not {arguments.index_caps!r}")
+        index_caps = (claims, wordings)
     if arguments.child:
-        child_ingest(Path(arguments.child[0]), Path(arguments.child[1]))
+        child_ingest(Path(arguments.child[0]), Path(arguments.child[1]), index_caps)
         return
     sizes = [int(size) for size in arguments.sizes.split(",") if size.strip()]
     results = []
     for size in sizes:
-        results.append(measure(size, arguments.seed, arguments.workdir, arguments.timeout, not arguments.no_cli))
+        results.append(
+            measure(size, arguments.seed, arguments.workdir, arguments.timeout, not arguments.no_cli, index_caps)
+        )
         # Each size's figures as soon as they exist: a 10k run stopped by hand still leaves the 1k ones.
         print(f"  [{size} articles measured] " + json.dumps(results[-1]), file=sys.stderr, flush=True)
     report(results)

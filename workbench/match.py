@@ -609,6 +609,16 @@ class ClaimMatcher:
     def __len__(self) -> int:
         return self._mention_count
 
+    @property
+    def claims_held(self) -> int:
+        """Claims in the index now: at most `max_claims`, the least recently mentioned leave first."""
+        return len(self._claim_recency)
+
+    @property
+    def wordings_held(self) -> int:
+        """Wordings remembered for verbatim repeats: at most MAX_REMEMBERED_WORDINGS, the oldest are forgotten first."""
+        return len(self._wording_claims)
+
     def add(
         self,
         claim_id: str,

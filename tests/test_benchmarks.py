@@ -1,0 +1,68 @@
+"""The benchmark scripts still run end to end (at toy sizes: these check the scripts, not the targets)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _run(script: str, *arguments: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _bench_json(output: str) -> list[dict]:
+    line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
+    return json.loads(line.removeprefix("BENCH_JSON "))
+
+
+def test_ingest_benchmark_reports_ratio_stages_and_index_fill(tmp_path: Path) -> None:
+    result = _run("bench_ingest.py", "--sizes", "12,24", "--no-cli", "--index-caps", "5,40", "--workdir", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "linearity: 2x the articles" in result.stdout
+    assert "caps 5 / 40" in result.stdout
+    measured = _bench_json(result.stdout)
+    assert [entry["size"] for entry in measured] == [12, 24]
+    for entry in measured:
+        child = entry["child"]
+        assert child["counts"]["documents"] == entry["size"]
+        assert entry["ingest_seconds"] > 0 and entry["floor_seconds"] > 0
+        assert child["index_caps"] == [5, 40]
+        # (files done, ingest MB, started MB, claims held, wordings held): the caps are never exceeded.
+        done, _, _, claims, wordings = child["rss_trajectory"][-1]
+        assert done == entry["size"]
+        assert 0 < claims <= 5 and 0 < wordings <= 40
+
+
+@pytest.mark.parametrize("caps", ["5", "5,x", "0,40"])
+def test_ingest_benchmark_refuses_bad_caps_in_one_line(tmp_path: Path, caps: str) -> None:
+    result = _run("bench_ingest.py", "--sizes", "12", "--index-caps", caps, "--workdir", str(tmp_path))
+    assert result.returncode == 2
+    assert "--index-caps" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_extract_benchmark_fingerprint_runs() -> None:
+    result = _run("bench_extract.py", "--fingerprint", "--articles", "10")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "corpus --articles 10 --seed 0" in result.stdout
+    assert "rounded" in result.stdout and "exact" in result.stdout
+
+
+def test_search_and_export_benchmarks_run(tmp_path: Path) -> None:
+    search = _run("bench_search.py", "--claims", "400", "--runs", "1", "--workdir", str(tmp_path))
+    assert search.returncode == 0, search.stderr[-2000:]
+    assert "median" in search.stdout
+    export = _run("bench_export.py", "--claims", "300", "--keep", str(tmp_path / "export"))
+    assert export.returncode == 0, export.stderr[-2000:]
+    assert "csv" in export.stdout.lower()
