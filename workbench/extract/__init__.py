@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from workbench.extract.attribution import Attribution, parse_attribution
 from workbench.extract.checkworthiness import score_sentences
@@ -90,8 +91,9 @@ class _DocumentContext:
         return claimant
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+# A named tuple, not a frozen dataclass: one is built per clause of every sentence (~21 per article), and a frozen
+# dataclass sets its eight fields one by one through object.__setattr__ (1.5 us against 0.7 us).
+class _Candidate(NamedTuple):
     sentence_index: int
     start: int
     end: int
