@@ -177,3 +177,18 @@ def test_word_set_lookups_give_what_the_patterns_give_on_any_text() -> None:
         sentence = "".join(rng.choice(words) + rng.choice([" ", "", "-", ", "]) for _ in range(rng.randint(1, 7)))
         features = module.hand_features(sentence)
         assert [features[1], *features[3:7]] == by_patterns(sentence), sentence
+
+
+def test_ascii_word_runs_are_the_regex_word_runs() -> None:
+    import string
+
+    from workbench.extract import checkworthiness as module
+
+    word_run, sklearn_token = module._WORD_RUN, module._SKLEARN_TOKEN  # noqa: SLF001
+    texts = ["a_b c-d e.f 3.5% x", "  ", "", "I'm we're __init__ U.S. 12,000 $5bn"]
+    # Every ASCII character, next to every other, at every place of a word.
+    texts += [string.printable[index:] + string.printable[:index] for index in range(0, 100, 7)]
+    for text in texts:
+        assert module._ascii_word_runs(text) == word_run.findall(text)  # noqa: SLF001
+        tokens = sklearn_token.findall(text.lower())
+        assert word_ngrams(text, (1, 2)) == tokens + [" ".join(pair) for pair in zip(tokens, tokens[1:], strict=False)]

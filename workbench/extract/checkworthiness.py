@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -112,6 +113,21 @@ _ASCII_LOOKALIKE = re.compile("[\u0130\u0131\u017f\u212a]")
 _OPINION_LEADS = frozenset({"i", "we", "let", "thank"})
 
 
+# In ASCII text the regex \w is [0-9A-Za-z_]: mapping every other byte to a space and splitting on whitespace gives
+# the maximal word runs (\w+) in a few C passes, three times faster than the regex engine's findall.
+_ASCII_NON_WORD_TO_SPACE = bytes(
+    code if code < 128 and (chr(code).isalnum() or chr(code) == "_") else ord(" ") for code in range(256)
+)
+
+
+def _ascii_word_runs(text: str) -> list[str]:
+    """`_WORD_RUN.findall(text)` for an ASCII `text`."""
+    return text.encode("ascii").translate(_ASCII_NON_WORD_TO_SPACE).decode("ascii").split()
+
+
+_FIRST_CHARACTER = operator.itemgetter(0)
+
+
 def hand_features(sentence: str) -> list[float]:
     """Features the n-gram model sees poorly: presence of figures, dates, names and the sentence's form.
 
@@ -119,7 +135,8 @@ def hand_features(sentence: str) -> list[float]:
     """
     words = sentence.split()
     word_count = len(words)
-    capitalised_inside = sum(1 for word in words[1:] if word[:1].isupper())
+    # str.split never gives an empty word, so every word has a first character.
+    capitalised_inside = sum(map(str.isupper, map(_FIRST_CHARACTER, words[1:])))
     has_digit = _DIGIT.search(sentence) is not None
     # A year starts with the digit 1 or 2: without any digit there is none to search for.
     has_year = has_digit and _YEAR.search(sentence) is not None
@@ -128,7 +145,7 @@ def hand_features(sentence: str) -> list[float]:
         lowered = sentence.lower()
         # Lower-casing a whole non-ASCII text could join or split runs (a combining dot after "I"); run by run it
         # cannot.
-        runs = set(_WORD_RUN.findall(lowered)) if ascii_text else {run.lower() for run in _WORD_RUN.findall(sentence)}
+        runs = set(_ascii_word_runs(lowered)) if ascii_text else {run.lower() for run in _WORD_RUN.findall(sentence)}
         # "percent" and "per cent" both contain "cent".
         has_percent = "%" in sentence or ("cent" in lowered and _PERCENT.search(sentence) is not None)
         has_money = (
@@ -161,7 +178,13 @@ def hand_features(sentence: str) -> list[float]:
 
 def word_ngrams(sentence: str, ngram_range: tuple[int, int]) -> list[str]:
     """scikit-learn's `analyzer="word"` with default settings (lowercase, token pattern, n-grams)."""
-    tokens = _SKLEARN_TOKEN.findall(sentence.lower())
+    lowered = sentence.lower()
+    # The token pattern picks the word runs of two characters or more.
+    tokens = (
+        [run for run in _ascii_word_runs(lowered) if len(run) > 1]
+        if lowered.isascii()
+        else _SKLEARN_TOKEN.findall(lowered)
+    )
     low, high = ngram_range
     grams: list[str] = tokens[:] if low == 1 else []
     for n in range(max(low, 2), high + 1):
