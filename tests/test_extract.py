@@ -484,3 +484,21 @@ def test_mutating_returned_claims_does_not_change_the_next_extraction() -> None:
     spans.reverse()
     assert claims_of(text) == expected
     assert [span.index for span in split_sentences(text)] == [0, 1]
+
+
+def test_word_before_period_is_the_documented_pattern_search() -> None:
+    import random
+    import re
+
+    from workbench.extract import splitter
+
+    pattern = re.compile(r"([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)\.?$")
+    generator = random.Random(7)
+    texts = ["Mr. Smith", "the U.S. The", ".a. b", "x" * 50 + ".", "é.Ab.", "...A.", "1a.b."]
+    texts += ["".join(generator.choice("aZ. .x1é") for _ in range(generator.randint(0, 60))) for _ in range(3000)]
+    for text in texts:
+        for period in (index for index, character in enumerate(text) if character == "."):
+            expected = pattern.search(text, max(0, period - 40), period + 1)
+            assert splitter._start_of_word_before_period(text, period) == (  # noqa: SLF001
+                None if expected is None else expected.start(1)
+            ), (text, period)

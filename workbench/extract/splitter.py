@@ -18,6 +18,7 @@ Rules, in order of precedence:
 from __future__ import annotations
 
 import re
+import string
 
 from workbench.models import SentenceSpan
 
@@ -153,7 +154,10 @@ _CANDIDATE_BOUNDARY = re.compile(
     r"[.!?\u2026]+[\"\u201d\u2019')\]]*"
     r"(?:(?P<space>[ \t]+)(?=[\"\u201c\u2018'(\[]?[A-Z0-9\u0400-\u042f])|(?<=[a-z]{2}\.)(?=[A-Z][a-z]))"
 )
-_WORD_BEFORE_PERIOD = re.compile(r"([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)\.?$")
+# The word before a candidate period is looked for this far back.
+_WORD_BEFORE_PERIOD_WINDOW = 40
+_ASCII_LETTERS = frozenset(string.ascii_letters)
+_ASCII_LETTERS_AND_PERIOD = frozenset(string.ascii_letters + ".")
 _NEXT_WORD = re.compile(r"[\"\u201c\u2018'(\[]?([A-Za-z]+)")
 _LINE = re.compile(r"[^\n]+")
 # "“Maybe it will kick off for real now?” Margarita Simonyan, head of RT, posted on Telegram." : a quoted
@@ -206,12 +210,13 @@ def _is_real_boundary(line_text: str, candidate: re.Match[str], protected: list[
         return False
     if not punctuation.startswith("."):
         return True
-    before = _WORD_BEFORE_PERIOD.search(line_text, max(0, candidate.start() - 40), candidate.start() + 1)
-    if before is None:
+    period = candidate.start()
+    word_start = _start_of_word_before_period(line_text, period)
+    if word_start is None:
         return True
-    word = before.group(1)
+    word = line_text[word_start:period]
     # A period right after a letter that is itself preceded by a word character is not an initial ("A." only).
-    preceded_by_letter = before.start(1) > 0 and line_text[before.start(1) - 1].isalnum()
+    preceded_by_letter = word_start > 0 and line_text[word_start - 1].isalnum()
     if preceded_by_letter:
         return True
     lowered = word.lower()
@@ -223,6 +228,26 @@ def _is_real_boundary(line_text: str, candidate: re.Match[str], protected: list[
         next_word = _NEXT_WORD.match(line_text, candidate.end())
         return next_word is not None and next_word.group(1) in _SENTENCE_OPENERS
     return True
+
+
+def _start_of_word_before_period(line_text: str, period: int) -> int | None:
+    """Where the letters-and-periods word that ends right before `period` starts ("U.S" in "the U.S. The"), within
+    _WORD_BEFORE_PERIOD_WINDOW characters; None if a letter does not come right before the period.
+
+    The word starts and ends with an ASCII letter: this is what searching `([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)\\.?$` in
+    the window up to the period gives (the leftmost match), found by walking back from the period instead of trying
+    the pattern at each of the window's 40 places, which took a third of the splitter's time.
+    """
+    window_start = max(0, period - _WORD_BEFORE_PERIOD_WINDOW)
+    if period == window_start or line_text[period - 1] not in _ASCII_LETTERS:
+        return None
+    start = period - 1
+    while start > window_start and line_text[start - 1] in _ASCII_LETTERS_AND_PERIOD:
+        start -= 1
+    # Leading periods are not part of the word; the loop ends at the letter before the period at the latest.
+    while line_text[start] == ".":
+        start += 1
+    return start
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[SentenceSpan]) -> None:
