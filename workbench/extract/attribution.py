@@ -404,7 +404,9 @@ def parse_attribution(sentence: str) -> Attribution:
         channel = channel or source_channel
         end = trailing_according.start()
 
-    frame = _trailing_frame(sentence, start, end) or _leading_frame(sentence, start, end)
+    # Both frames look for the speech verbs of the same range: they are found once.
+    verbs = list(_SPEECH_VERB.finditer(sentence, start, end))
+    frame = _trailing_frame(sentence, start, end, verbs) or _leading_frame(sentence, start, end, verbs)
     if frame is not None:
         core_start, core_end, who, frame_channel = frame
         claimant_phrase = who
@@ -448,13 +450,16 @@ def _split_source(source: str) -> tuple[str | None, str | None]:
     return source, None
 
 
-def _trailing_frame(sentence: str, start: int, end: int) -> tuple[int, int, str, str | None] | None:
+def _trailing_frame(
+    sentence: str, start: int, end: int, verbs: list[re.Match[str]]
+) -> tuple[int, int, str, str | None] | None:
+    """The frame after the statement; `verbs` are the _SPEECH_VERB matches of `sentence[start:end]`."""
     verb_first = _VERB_FIRST_TRAILING.search(sentence, start, end)
     if verb_first and verb_first.start() - start >= 12 and _is_speaker_phrase(verb_first.group("who")):
         rest = verb_first.group("rest") or ""
         return start, verb_first.start(), verb_first.group("who"), _channel_from(rest)
     # Speaker-first: find the last speech verb whose tail is only a channel or a participle clause.
-    for verb in reversed(list(_SPEECH_VERB.finditer(sentence, start, end))):
+    for verb in reversed(verbs):
         tail = sentence[verb.end() : end]
         if not _is_frame_tail(verb.group(), tail):
             continue
@@ -502,10 +507,13 @@ def _is_frame_tail(verb: str, tail: str) -> bool:
     )
 
 
-def _leading_frame(sentence: str, start: int, end: int) -> tuple[int, int, str, str | None] | None:
-    verb = _SPEECH_VERB.search(sentence, start, end)
-    if verb is None or verb.start() == start:
+def _leading_frame(
+    sentence: str, start: int, end: int, verbs: list[re.Match[str]]
+) -> tuple[int, int, str, str | None] | None:
+    """The frame before the statement; `verbs` are the _SPEECH_VERB matches of `sentence[start:end]`."""
+    if not verbs or verbs[0].start() == start:
         return None
+    verb = verbs[0]
     who = _strip_trailing_adverb(_strip_intro(sentence[start : verb.start()]))
     if not who or not _is_speaker_phrase(who):
         return None
