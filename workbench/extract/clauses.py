@@ -105,15 +105,23 @@ def split_clauses(text: str, start: int, end: int) -> list[Clause]:
     return _split_sentence_clauses(text, start, end)
 
 
+# The boundaries, in order of precedence, whether the second part continues the first one's subject, and a word or
+# mark every match of the pattern contains: most sentences lack it, and looking for it is several times cheaper
+# than the regex engine trying the pattern at every character.
+_CLAUSE_BOUNDARIES: tuple[tuple[re.Pattern[str], bool, str], ...] = (
+    (_BUT_SAID, True, "but"),
+    (_WITHOUT_OUTCOME, False, "without"),
+    (_COMMA_BUT, False, "but"),
+    (_COMMA_WHILE, False, ","),
+    (_PARTICIPLE_TAIL, True, ","),
+    (_AND_SPEECH_VERB, True, "and"),
+)
+
+
 def _split_sentence_clauses(text: str, start: int, end: int) -> list[Clause]:
-    for pattern, continues_subject in (
-        (_BUT_SAID, True),
-        (_WITHOUT_OUTCOME, False),
-        (_COMMA_BUT, False),
-        (_COMMA_WHILE, False),
-        (_PARTICIPLE_TAIL, True),
-        (_AND_SPEECH_VERB, True),
-    ):
+    for pattern, continues_subject, required in _CLAUSE_BOUNDARIES:
+        if text.find(required, start, end) == -1:
+            continue
         for boundary in pattern.finditer(text, start, end):
             first_end = _trim_end(text, start, boundary.start())
             second_start = _skip_opening_marks(text, boundary.end(), end)
