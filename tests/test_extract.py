@@ -502,3 +502,25 @@ def test_word_before_period_is_the_documented_pattern_search() -> None:
             assert splitter._start_of_word_before_period(text, period) == (  # noqa: SLF001
                 None if expected is None else expected.start(1)
             ), (text, period)
+
+
+def test_connectives_are_removed_as_the_single_pattern_removes_them() -> None:
+    import random
+    import re
+
+    from workbench.extract import _without_connectives
+
+    pattern = re.compile(
+        r"^(?:however|meanwhile|still|moreover|nevertheless|nonetheless|in any case|of course),\s+"
+        r"|,\s+(?:however|though|meanwhile|nonetheless)(?=[.!]?[\u201d\"]?$)",
+        re.IGNORECASE,
+    )
+    pieces = ["However", "however", "Of course", "still", ",", ", ", ",  ", " though", " nonetheless", "X", " y"]
+    pieces += [".", "!", "\u201d", '"', " ", "Meanwhile", " meanwhile", "in any case"]
+    generator = random.Random(3)
+    texts = ["Kyiv hasn't taken responsibility, however.", "Meanwhile, nonetheless.", "However, it fell, though!\u201d"]
+    texts += ["".join(generator.choice(pieces) for _ in range(generator.randint(0, 8))) for _ in range(5000)]
+    for text in texts:
+        stripped = text.strip()
+        expected = pattern.sub("", stripped) if "," in stripped else stripped
+        assert _without_connectives(text) == expected, text

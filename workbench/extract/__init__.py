@@ -256,17 +256,29 @@ def extract_claims(text: str, sentences: list[SentenceSpan]) -> list[ExtractedCl
 # Discourse connectives link a sentence to its neighbours and say nothing about whether it is checkable; the model
 # learnt them from debate speech, where "however" leads into opinion ("Kyiv hasn't taken responsibility, however."
 # scored 0.09, without the connective 0.24).
-_CONNECTIVES = re.compile(
-    r"^(?:however|meanwhile|still|moreover|nevertheless|nonetheless|in any case|of course),\s+"
-    r"|,\s+(?:however|though|meanwhile|nonetheless)(?=[.!]?[\u201d\"]?$)",
-    re.IGNORECASE,
+# A leading connective is matched at the start only, and a trailing one can only follow the text's last comma
+# (nothing but the word and closing marks come after it), so each is tried at its one place rather than a single
+# alternation being tried at every character.
+_LEADING_CONNECTIVE = re.compile(
+    r"(?:however|meanwhile|still|moreover|nevertheless|nonetheless|in any case|of course),\s+", re.IGNORECASE
 )
+_TRAILING_CONNECTIVE = re.compile(r",\s+(?:however|though|meanwhile|nonetheless)(?=[.!]?[\u201d\"]?$)", re.IGNORECASE)
 
 
 def _without_connectives(sentence: str) -> str:
     stripped = sentence.strip()
-    # Both forms hold a comma, and most sentences have none to scan for.
-    return _CONNECTIVES.sub("", stripped) if "," in stripped else stripped
+    # Both forms hold a comma, and most sentences have none.
+    last_comma = stripped.rfind(",")
+    if last_comma == -1:
+        return stripped
+    leading = _LEADING_CONNECTIVE.match(stripped)
+    start = leading.end() if leading is not None else 0
+    # The two never overlap: a trailing connective whose comma ends the leading one stays.
+    trailing = _TRAILING_CONNECTIVE.match(stripped, last_comma) if last_comma >= start else None
+    if trailing is None:
+        return stripped[start:]
+    # The closing marks after the connective stay.
+    return stripped[start : trailing.start()] + stripped[trailing.end() :]
 
 
 def _statement_parts(sentence_text: str, start: int, end: int) -> list[tuple[int, int]]:
