@@ -192,3 +192,15 @@ def test_ascii_word_runs_are_the_regex_word_runs() -> None:
         assert module._ascii_word_runs(text) == word_run.findall(text)  # noqa: SLF001
         tokens = sklearn_token.findall(text.lower())
         assert word_ngrams(text, (1, 2)) == tokens + [" ".join(pair) for pair in zip(tokens, tokens[1:], strict=False)]
+
+
+def test_known_word_terms_are_the_vocabulary_numbers_of_the_word_ngrams() -> None:
+    model = CheckworthinessModel.load()
+    block = next(block for block in model.blocks if block.analyzer == "word")
+    known_bigrams = 0
+    for sentence in [*SAMPLES, "The bill cost $1.5 trillion and added 17 new taxes.", "Zelenskyy\u2019s aide said no"]:
+        grams = word_ngrams(sentence, block.ngram_range)
+        expected = [block.term_ids[gram] for gram in grams if gram in block.term_ids]
+        assert block.known_terms(sentence) == expected
+        known_bigrams += sum(1 for gram in grams if " " in gram and gram in block.term_ids)
+    assert known_bigrams > 0

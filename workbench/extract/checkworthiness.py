@@ -21,7 +21,7 @@ import math
 import operator
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -176,21 +176,28 @@ def hand_features(sentence: str) -> list[float]:
     ]
 
 
-def word_ngrams(sentence: str, ngram_range: tuple[int, int]) -> list[str]:
-    """scikit-learn's `analyzer="word"` with default settings (lowercase, token pattern, n-grams)."""
+def _word_tokens(sentence: str) -> list[str]:
+    """scikit-learn's default preprocessing and tokenisation (lowercase, token pattern)."""
     lowered = sentence.lower()
     # The token pattern picks the word runs of two characters or more.
-    tokens = (
-        [run for run in _ascii_word_runs(lowered) if len(run) > 1]
-        if lowered.isascii()
-        else _SKLEARN_TOKEN.findall(lowered)
-    )
+    if lowered.isascii():
+        return [run for run in _ascii_word_runs(lowered) if len(run) > 1]
+    return _SKLEARN_TOKEN.findall(lowered)
+
+
+def _token_tuples(tokens: list[str], n: int) -> Iterator[tuple[str, ...]]:
+    # The n-grams are the tuples of n consecutive tokens: zipping shifted copies (shorter and shorter, so not
+    # strict) gives them without a Python loop.
+    return zip(*(tokens[shift:] for shift in range(n)), strict=False)
+
+
+def word_ngrams(sentence: str, ngram_range: tuple[int, int]) -> list[str]:
+    """scikit-learn's `analyzer="word"` with default settings (lowercase, token pattern, n-grams)."""
+    tokens = _word_tokens(sentence)
     low, high = ngram_range
     grams: list[str] = tokens[:] if low == 1 else []
     for n in range(max(low, 2), high + 1):
-        # The n-grams are the tuples of n consecutive tokens: zipping shifted copies (shorter and shorter, so not
-        # strict) joins them without a Python loop.
-        grams.extend(map(" ".join, zip(*(tokens[shift:] for shift in range(n)), strict=False)))
+        grams.extend(map(" ".join, _token_tuples(tokens, n)))
     return grams
 
 
@@ -237,6 +244,17 @@ class _TfidfBlock:
         self.analyzer = analyzer
         self.ngram_range = ngram_range
         self.term_ids = {term: index for index, term in enumerate(vocabulary)}
+        # The word n-grams of two words or more, keyed by their words: looking up the tuples of consecutive tokens
+        # saves joining each into a string (tokens hold no spaces, so both keys name the same n-gram). The words
+        # share the unigrams' strings; the bigrams of the shipped model take about 1.5 MB.
+        self._ngram_ids: dict[tuple[str, ...], int] = {}
+        if analyzer == "word":
+            unigrams = {term: term for term in self.term_ids if " " not in term}
+            self._ngram_ids = {
+                tuple(unigrams.get(word, word) for word in term.split(" ")): index
+                for term, index in self.term_ids.items()
+                if " " in term
+            }
         # The word block: a sentence has a few dozen word n-grams, where indexing plain float lists beats building
         # numpy arrays.
         self.weighted: list[float] = (idf * coefficients).tolist()
@@ -258,8 +276,13 @@ class _TfidfBlock:
     def known_terms(self, sentence: str) -> list[int]:
         """The numbers of the sentence's n-grams that are in the vocabulary, in text order."""
         if self.analyzer == "word":
-            grams = word_ngrams(sentence, self.ngram_range)
-            return [term for term in map(self.term_ids.get, grams) if term is not None]
+            # word_ngrams' n-grams, in its order.
+            tokens = _word_tokens(sentence)
+            low, high = self.ngram_range
+            terms = [term for term in map(self.term_ids.get, tokens) if term is not None] if low == 1 else []
+            for n in range(max(low, 2), high + 1):
+                terms += [term for term in map(self._ngram_ids.get, _token_tuples(tokens, n)) if term is not None]
+            return terms
         return self._known_char_term_array(sentence).tolist()
 
     def _known_char_term_array(self, sentence: str) -> np.ndarray:
