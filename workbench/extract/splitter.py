@@ -179,9 +179,12 @@ def split_sentences(text: str) -> list[SentenceSpan]:
     for line in _LINE.finditer(text):
         line_start, line_end = line.span()
         line_text = line.group()
-        protected = _protected_quote_ranges(line_text)
+        # Found at the line's first candidate boundary: most lines (headlines, one-sentence paragraphs) have none.
+        protected: list[tuple[int, int]] | None = None
         sentence_start = 0
         for candidate in _CANDIDATE_BOUNDARY.finditer(line_text):
+            if protected is None:
+                protected = _protected_quote_ranges(line_text)
             if not _is_real_boundary(line_text, candidate, protected):
                 continue
             boundary = candidate.end() - len(candidate.group("space") or "")
