@@ -204,3 +204,26 @@ def test_known_word_terms_are_the_vocabulary_numbers_of_the_word_ngrams() -> Non
         assert block.known_terms(sentence) == expected
         known_bigrams += sum(1 for gram in grams if " " in gram and gram in block.term_ids)
     assert known_bigrams > 0
+
+
+def test_char_block_scores_as_the_tfidf_formula_term_by_term() -> None:
+    import math
+    from collections import Counter
+
+    model = CheckworthinessModel.load()
+    block = next(block for block in model.blocks if block.analyzer == "char_wb")
+    sentences = [*SAMPLES, "The the THE theatre: 3.5% of 2019's $1.5 trillion", "aaaa aaaa aaaa aaaa aaaa aaaa"]
+    for sentence in sentences:
+        counts = Counter(
+            block.term_ids[gram] for gram in char_wb_ngrams(sentence, block.ngram_range) if gram in block.term_ids
+        )
+        values = {term: (1.0 + math.log(count)) * block.idf[term] for term, count in counts.items()}
+        norm = math.sqrt(sum(value * value for value in values.values()))
+        expected = (
+            sum(value / block.idf[term] * block.weighted[term] for term, value in values.items()) / norm
+            if norm
+            else 0.0
+        )
+        assert block.score(sentence) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+        # The cached per-word arrays are shared, so scoring must leave them as they were.
+        assert block.score(sentence) == block.score(sentence)

@@ -271,7 +271,9 @@ class _TfidfBlock:
     def _look_up_char_terms(self, word: str) -> np.ndarray:
         low, high = self.ngram_range
         grams = _word_char_grams(word, low, high)
-        return np.fromiter((term for term in map(self.term_ids.get, grams) if term is not None), dtype=np.intp)
+        terms = np.fromiter((term for term in map(self.term_ids.get, grams) if term is not None), dtype=np.intp)
+        terms.flags.writeable = False  # shared by every sentence with the word
+        return terms
 
     def known_terms(self, sentence: str) -> list[int]:
         """The numbers of the sentence's n-grams that are in the vocabulary, in text order."""
