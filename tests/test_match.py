@@ -469,3 +469,62 @@ def test_a_name_on_one_side_only_weighs_the_same_whichever_side_is_the_query() -
     assert not named_features.entities.isdisjoint(plain_features.keys - plain_features.entities)
     assert plain_features.entities.isdisjoint(named_features.keys - named_features.entities)
     assert matcher.similarity(plain, named) == matcher.similarity(named, plain) > match.MATCH_THRESHOLD
+
+
+_PAIRED_WORDINGS = [
+    ("Putin was not in the Kremlin at the time of the attack", "Dmitry Peskov"),
+    ("Putin was not in the building at the time of the alleged attack", "Kremlin"),
+    ("Russian services had disabled two attacking drones over the Kremlin", "Kremlin"),
+    ("Ukraine had nothing to do with the drone attack on the Kremlin", "Kyiv"),
+    ("Two drones were shot down over the Kremlin on May 3", "Dmitry Peskov"),
+    ("Moscow officials said drones attacked an oil depot", None),
+    ("Drones attacked an oil depot near moscow overnight, officials said", None),
+    ("The government lifted the ban on the sale of fireworks in the capital", None),
+    ("Moscow decreed on Wednesday the prohibition of drone flights over the city", None),
+    ("Putin will participate in the Red Square military parade on May 9", "Dmitry Peskov"),
+]
+
+
+def test_a_score_left_out_under_a_floor_could_not_have_reached_it() -> None:
+    # best_match passes the score a candidate must reach (its claim's threshold, or the best qualifying score so far):
+    # _score then answers None only when an upper bound of the score is below it, and otherwise the exact score.
+    from workbench import match
+
+    matcher = loaded_matcher()
+    for text, claimant in _PAIRED_WORDINGS[::2]:
+        matcher.add(f"c-{text[:12]}", text, claimant, "doc-b")
+    pruned = 0
+    for query_text, query_claimant in _PAIRED_WORDINGS:
+        query = match._features(query_text, query_claimant)  # noqa: SLF001
+        side = matcher._query_side(query, {})  # noqa: SLF001
+        for text, claimant in _PAIRED_WORDINGS:
+            other = match._features(text, claimant)  # noqa: SLF001
+            full = matcher._score(side, other)  # noqa: SLF001
+            assert full is not None
+            for floor in (-1.0, 0.0, 0.3, 0.48, 0.6, 0.9, 1.2, full, full + 1e-6, full + 0.05):
+                bounded = matcher._score(side, other, floor)  # noqa: SLF001
+                assert bounded == full or (bounded is None and full < floor), (query_text, text, floor)
+                pruned += bounded is None
+    assert pruned  # the bound does leave scores out
+
+
+def test_best_match_is_the_one_full_scoring_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Candidates that cannot qualify or beat the leader are not scored: the answer, ties and score included, stays.
+    from workbench import match
+
+    def matchers() -> list[ClaimMatcher]:
+        made = [loaded_matcher(), loaded_matcher()]
+        for index, (text, claimant) in enumerate(_PAIRED_WORDINGS[:-2]):
+            for matcher in made:
+                matcher.add(f"c-{index % 4}", text, claimant, f"doc-{index % 3}")
+        return made
+
+    bounded, full = matchers()
+
+    def full_score(side: match._QuerySide, other: match._Features, floor: float = 0.0) -> float | None:
+        return match.ClaimMatcher._score(full, side, other)  # noqa: SLF001 - no floor: every candidate scored
+
+    monkeypatch.setattr(full, "_score", full_score)
+    for text, claimant in _PAIRED_WORDINGS:
+        for document in ("doc-0", "doc-new"):
+            assert bounded.best_match(text, claimant, document) == full.best_match(text, claimant, document)
