@@ -941,7 +941,7 @@ class ClaimMatcher:
         # claims keep their order and the answer (ties included) is the one full scoring gives.
         leading = -math.inf
         mentions = self._posted_mentions
-        for position in self._candidates(query):
+        for position in self._candidates(query, idf_cache):
             mention = mentions[position]
             claim_id = mention.claim_id
             if claim_id in needed_by_claim:
@@ -986,23 +986,31 @@ class ClaimMatcher:
     def _idf(self, key: str) -> float:
         return math.log((self._mention_count + 2) / (self._document_frequency.get(key, 0) + 1)) + 1.0
 
-    def _candidates(self, query: _Features) -> list[int]:
+    def _candidates(self, query: _Features, idf_cache: dict[str, float] | None = None) -> list[int]:
         postings = self._postings
+        posting_of = postings.get
         # Rare by posting count, not mention count: a key of one big story is as selective as a key of a small one.
+        # Ties broken by the key itself: set order varies with the hash seed, and grouping must not.
         rare_keys = sorted(
-            (key for key in query.blocking_keys if 0 < len(postings.get(key, ())) <= MAX_POSTING),
-            # Ties broken by the key itself: set order varies with the hash seed, and grouping must not.
-            key=lambda key: (len(postings[key]), key),
+            [
+                (len(posting), key)
+                for key in query.blocking_keys
+                if (posting := posting_of(key)) and len(posting) <= MAX_POSTING
+            ]
         )[:MAX_BLOCKING_KEYS]
         if not rare_keys:
             return []
+        if idf_cache is None:
+            idf_cache = {}
         # A position's shared weight is the sum of the idf of the rare keys it carries, added in key order. Positions
         # carrying the same keys form one part with one sum, so the positions are partitioned by the keys they carry
         # with set algebra (C loops) instead of summing per position in Python. Each part: [positions, sum, index
         # of the first key that brought them in].
         parts: list[list] = []
-        for key_index, key in enumerate(rare_keys):
-            weight = self._idf(key)
+        for key_index, (_, key) in enumerate(rare_keys):
+            weight = idf_cache.get(key)
+            if weight is None:
+                weight = idf_cache[key] = self._idf(key)
             remaining = set(postings[key])
             for part in tuple(parts):
                 positions = part[0]
@@ -1022,20 +1030,24 @@ class ClaimMatcher:
         # The ranking Counter.most_common gave: the largest sums first, ties in first-seen order, i.e. by the first
         # key that brought a position in, then by position (postings are ascending).
         parts.sort(key=lambda part: (-part[1], part[2]))
-        ranked: list[tuple[int, float]] = []
-        part_index = 0
-        while part_index < len(parts) and len(ranked) < self.max_candidates:
+        # Candidates sharing far less rare vocabulary than the best one cannot outscore it: skip their scoring. The
+        # parts come in falling sums, so the first one under the cutoff ends the list.
+        cutoff = parts[0][1] * CANDIDATE_SHARE_CUTOFF
+        chosen: list[int] = []
+        room = self.max_candidates
+        part_index, part_count = 0, len(parts)
+        while part_index < part_count and room > 0:
             positions, total, first_key_index = parts[part_index]
+            if total < cutoff:
+                break
             part_index += 1
-            while part_index < len(parts) and parts[part_index][1] == total and parts[part_index][2] == first_key_index:
+            while part_index < part_count and parts[part_index][1] == total and parts[part_index][2] == first_key_index:
                 positions = positions | parts[part_index][0]  # a tie across parts: merged into position order
                 part_index += 1
-            ranked.extend((position, total) for position in sorted(positions)[: self.max_candidates - len(ranked)])
-        if not ranked:
-            return []
-        # Candidates sharing far less rare vocabulary than the best one cannot outscore it: skip their scoring.
-        cutoff = ranked[0][1] * CANDIDATE_SHARE_CUTOFF
-        return [position for position, shared_weight in ranked if shared_weight >= cutoff]
+            taken = sorted(positions)[:room]
+            chosen += taken
+            room -= len(taken)
+        return chosen
 
     def _similarity(self, query: _Features, other: _Features, idf_cache: dict[str, float]) -> float:
         if _conflict(query, other):
