@@ -41,6 +41,17 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import NamedTuple, cast
 
+try:
+    # Counter.update's loop in C, without the Python wrapper around it (its isinstance check against Mapping was a
+    # tenth of `add`, which runs for every mention).
+    from collections import _count_elements  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - a Python without it
+
+    def _count_elements(counts: dict[str, int], keys: Iterable[str]) -> None:
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+
+
 from rapidfuzz import fuzz
 
 from workbench.extract.frames import ClaimFrame, claim_frame, fold
@@ -643,7 +654,7 @@ class ClaimMatcher:
         features = _features(text, claimant)
         self._mention_count += repeats
         if repeats == 1:
-            self._document_frequency.update(features.blocking_keys)  # counted in C
+            _count_elements(self._document_frequency, features.blocking_keys)
         else:
             for key in features.blocking_keys:
                 self._document_frequency[key] += repeats
