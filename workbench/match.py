@@ -1081,7 +1081,6 @@ class ClaimMatcher:
             math.fsum(weights.values()),
             predicates,
             math.fsum(map(weights.__getitem__, predicates)),
-            query.entities | _PLACES,
         )
 
     def _score(self, side: _QuerySide, other: _Features, floor: float = -math.inf) -> float | None:
@@ -1132,18 +1131,24 @@ class ClaimMatcher:
         # the query's keys weigh what they weigh on their own (`side`): only the other's keys are weighed per pair.
         # The sums are exact (fsum), so the same keys give the same floats whichever way they are grouped.
         if other.entities.isdisjoint(side.predicates):
-            damped = side.damped | other.entities
-            other_weights: dict[str, float] = {}
+            query_entities, other_entities = query.entities, other.entities
+            # The other's keys: its predicates (names of neither side; places among them, damped), then its names.
+            other_weights: list[float] = []
+            name_weights: list[float] = []
             for key in other_keys:
                 idf = idf_cache.get(key)
                 if idf is None:
                     idf = idf_cache[key] = self._idf(key)
-                other_weights[key] = idf * ENTITY_WEIGHT if key in damped else idf
+                if key in other_entities or key in query_entities:
+                    name_weights.append(idf * ENTITY_WEIGHT)
+                else:
+                    other_weights.append(idf * ENTITY_WEIGHT if key in _PLACES else idf)
             query_weight = side.total
-            other_weight = math.fsum(other_weights.values())
-            other_predicates = other_keys - other.entities - query.entities
-            predicate_total = side.predicate_total + math.fsum(map(other_weights.__getitem__, other_predicates))
-            shared_predicates = side.predicates & other_predicates
+            predicate_total = side.predicate_total + math.fsum(other_weights)
+            other_weights += name_weights
+            other_weight = math.fsum(other_weights)
+            # The query's predicates shared: none is a name of the other (the test above), so all are its predicates.
+            shared_predicates = side.predicates & common
         else:
             entities = query.entities | other.entities
             weights: dict[str, float] = {}
@@ -1164,7 +1169,10 @@ class ClaimMatcher:
         # What is said about the entities must agree too, not only who and where: Dice over the other keys.
         predicate_dice = 2.0 * math.fsum(map(weight, shared_predicates)) / predicate_total if predicate_total else 0.0
         overlap = shared / min(query_weight, other_weight)
-        token_set = fuzz.token_set_ratio(query.key_string, other.key_string) / 100.0
+        if len(common) == len(query_keys) or len(common) == len(other_keys):
+            token_set = 1.0  # the key strings' tokens are the keys: one set holds the other, and the ratio is 100
+        else:
+            token_set = fuzz.token_set_ratio(query.key_string, other.key_string) / 100.0
         score = (
             DICE_WEIGHT * dice
             + OVERLAP_WEIGHT * overlap * length_damping
@@ -1199,7 +1207,6 @@ class _QuerySide(NamedTuple):
     total: float
     predicates: frozenset[str]  # the query's keys that are none of its names
     predicate_total: float
-    damped: frozenset[str]  # the query's names and the places
 
 
 _TOPIC_PREDICATES = frozenset({("attack", False)})
