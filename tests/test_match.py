@@ -528,3 +528,23 @@ def test_best_match_is_the_one_full_scoring_gives(monkeypatch: pytest.MonkeyPatc
     for text, claimant in _PAIRED_WORDINGS:
         for document in ("doc-0", "doc-new"):
             assert bounded.best_match(text, claimant, document) == full.best_match(text, claimant, document)
+
+
+def test_conflict_any_is_any_conflict() -> None:
+    from workbench import match
+
+    wordings = [
+        "Drones hit the Kalynivka depot on May 9",
+        "Drones hit the Kalynivka depot on May 3",
+        "Two drones hit the depot on Monday",
+        "Two drones hit the depot on Tuesday, May 3",
+        "Vyacheslav Volodin said drones hit the depot",
+        "Dmitry Peskov said two drones hit the depot",
+        "Drones hit the depot",
+    ]
+    features = [match._features(wording, None) for wording in wordings]  # noqa: SLF001
+    for query in features:
+        for count in range(len(features) + 1):
+            known = features[:count]
+            expected = any(match._conflict(query, other) for other in known)  # noqa: SLF001
+            assert match._conflict_any(query, known) == expected  # noqa: SLF001

@@ -717,8 +717,8 @@ class ClaimMatcher:
         if claim_id is None:
             return None
         query = _features(text, claimant)
-        if (query.numbers or query.weekdays or query.people) and any(
-            _conflict(query, known) for known in self._claim_details.get(claim_id, ())
+        if (query.numbers or query.weekdays or query.people) and _conflict_any(
+            query, self._claim_details.get(claim_id, ())
         ):
             return None  # a wording without numbers, weekdays or people conflicts with nothing
         return claim_id
@@ -961,7 +961,7 @@ class ClaimMatcher:
                     continue
             else:
                 details = claim_details.get(claim_id)
-                if details is not None and any(_conflict(query, known) for known in details):
+                if details is not None and _conflict_any(query, details):
                     needed_by_claim[claim_id] = None
                     continue
                 same_document = last_documents.get(claim_id) == document_id or claim_id in pending
@@ -1168,7 +1168,26 @@ class ClaimMatcher:
         dice = 2.0 * shared / (query_weight + other_weight)
         # What is said about the entities must agree too, not only who and where: Dice over the other keys.
         predicate_dice = 2.0 * math.fsum(map(weight, shared_predicates)) / predicate_total if predicate_total else 0.0
+        weak_predicates = predicate_dice < MIN_PREDICATE_AGREEMENT
+        if (
+            not weak_predicates
+            and predicate_dice >= SUBSTITUTION_PREDICATE_AGREEMENT
+            and (query.entities - other_keys)
+            and (other.entities - query_keys)
+        ):
+            # The same thing said about different names ("drones over Moscow" / "drones over Lviv"): when the
+            # wording agrees this closely, a name swapped for another is a different fact, not a paraphrase.
+            return 0.0
         overlap = shared / min(query_weight, other_weight)
+        if floor > -math.inf:
+            # Everything known now but the token set ratio (at most 1), which is the dearest part to compute.
+            lexical_bound = (
+                DICE_WEIGHT * dice + OVERLAP_WEIGHT * overlap * length_damping + TOKEN_SET_WEIGHT * length_damping
+            )
+            if weak_predicates:
+                lexical_bound *= WEAK_PREDICATE_FACTOR
+            if lexical_bound * factor + frame_adjustment + claimant_bound + _BOUND_MARGIN < floor:
+                return None
         if len(common) == len(query_keys) or len(common) == len(other_keys):
             token_set = 1.0  # the key strings' tokens are the keys: one set holds the other, and the ratio is 100
         else:
@@ -1178,16 +1197,8 @@ class ClaimMatcher:
             + OVERLAP_WEIGHT * overlap * length_damping
             + TOKEN_SET_WEIGHT * token_set * length_damping
         )
-        if predicate_dice < MIN_PREDICATE_AGREEMENT:
+        if weak_predicates:
             score *= WEAK_PREDICATE_FACTOR
-        elif (
-            predicate_dice >= SUBSTITUTION_PREDICATE_AGREEMENT
-            and (query.entities - other_keys)
-            and (other.entities - query_keys)
-        ):
-            # The same thing said about different names ("drones over Moscow" / "drones over Lviv"): when the
-            # wording agrees this closely, a name swapped for another is a different fact, not a paraphrase.
-            return 0.0
         if polarity_damped:
             score *= POLARITY_MISMATCH_FACTOR
         score += frame_adjustment
@@ -1249,6 +1260,20 @@ def _conflict(query: _Features, other: _Features) -> bool:
     if query.weekdays and other.weekdays and not (query.weekdays & other.weekdays):
         return True
     return bool(query.people and other.people and not (query.people & other.people))
+
+
+def _conflict_any(query: _Features, known: Iterable[_Features]) -> bool:
+    """Whether any of the `known` conflicts with the query (`_conflict`), in one loop: a claim's details are checked
+    for every new wording that has details of its own."""
+    numbers, weekdays, people = query.numbers, query.weekdays, query.people
+    for other in known:
+        if numbers and (other_numbers := other.numbers) and not (numbers <= other_numbers or other_numbers <= numbers):
+            return True
+        if weekdays and (other_weekdays := other.weekdays) and weekdays.isdisjoint(other_weekdays):
+            return True
+        if people and (other_people := other.people) and people.isdisjoint(other_people):
+            return True
+    return False
 
 
 def _same_details(first: _Features, second: _Features) -> bool:
