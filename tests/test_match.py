@@ -55,6 +55,32 @@ def test_one_scan_for_any_concept_phrase_finds_each_of_them() -> None:
     assert all(any(pattern.search(sample) for sample in samples) for pattern, _ in _CONCEPT_PHRASES)
 
 
+def test_each_concept_phrase_match_holds_one_of_its_cues() -> None:
+    # A pattern's substitution is skipped where none of its cues is in the text: every match must hold one.
+    from workbench.match import _CONCEPT_PHRASE_CUES, _CONCEPT_PHRASES
+
+    samples = [
+        "an attempt on his life, an attempted on life",
+        "shot down, brought down and taken down",
+        "the united states and the u.s. and u.s.",
+        "nothing to do with it, not involved, no involvement, not behind it",
+        "will go ahead, remain in place, as planned",
+        "unmanned aerial vehicle and unmanned aerial vehicles",
+        "called for calm, calls for calm",
+        "she told reporters",
+        "denied any direct involvement, deny responsibility, denies role, denied involvement",
+        "not responsible",
+        "with a grain of salt, with a big pinch of salt, with a shaker of salt",
+        "no one was hurt",
+    ]
+    assert len(_CONCEPT_PHRASE_CUES) == len(_CONCEPT_PHRASES)
+    for (pattern, _), cues, sample in zip(_CONCEPT_PHRASES, _CONCEPT_PHRASE_CUES, samples, strict=True):
+        matches = [match.group() for match in pattern.finditer(sample)]
+        assert matches, pattern.pattern
+        for matched in matches:
+            assert any(cue in matched for cue in cues), (pattern.pattern, matched)
+
+
 def loaded_matcher() -> ClaimMatcher:
     """A matcher holding a few unrelated claims, so idf weights are not degenerate."""
     matcher = ClaimMatcher()
@@ -548,3 +574,40 @@ def test_conflict_any_is_any_conflict() -> None:
             known = features[:count]
             expected = any(match._conflict(query, other) for other in known)  # noqa: SLF001
             assert match._conflict_any(query, known) == expected  # noqa: SLF001
+
+
+def test_a_claimant_changes_only_the_frames_claimant_countries() -> None:
+    # compute_features takes a text's frame once (claim_frame without a claimant) and puts each claimant's countries
+    # in: the same frame as claim_frame(text, claimant) gives, as long as the claimant enters the frame that way only.
+    import dataclasses
+
+    from workbench.extract.frames import claim_frame, countries_in
+
+    texts = [
+        "Two drones were shot down over the Kremlin on May 3",
+        "Ukraine had nothing to do with the drone attack on the Kremlin",
+        "The White House did not attend the parade in Moscow",
+        "Vyacheslav Volodin said Kyiv was behind these attacks",
+    ]
+    claimants = [None, "", "Kremlin", "Dmitry Peskov", "the Ukrainian presidency", "White House spokesman", "US", "us"]
+    for text in texts:
+        alone = claim_frame(text, None)
+        for claimant in claimants:
+            countries = countries_in(claimant) if claimant else frozenset()
+            assert claim_frame(text, claimant) == dataclasses.replace(alone, claimant_countries=countries)
+
+
+def test_features_of_a_text_with_other_claimants_are_those_computed_afresh() -> None:
+    from workbench import match
+
+    wordings = [
+        ("Two drones were shot down over the Kremlin on May 3", claimant)
+        for claimant in (None, "Dmitry Peskov", "Kremlin", "the Ukrainian presidency", "Volodymyr Zelensky")
+    ]
+    together = [match.compute_features(*wording) for wording in wordings]
+    for wording, features in zip(wordings, together, strict=True):
+        match._text_features.cache_clear()  # noqa: SLF001
+        match._claimant_features.cache_clear()  # noqa: SLF001
+        alone = match.compute_features(*wording)
+        assert alone == features and alone.key_string == features.key_string and hash(alone) == hash(features)
+    assert len({features.frame for features in together}) > 2  # the claimants' countries differ
