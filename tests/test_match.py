@@ -611,3 +611,30 @@ def test_features_of_a_text_with_other_claimants_are_those_computed_afresh() -> 
         alone = match.compute_features(*wording)
         assert alone == features and alone.key_string == features.key_string and hash(alone) == hash(features)
     assert len({features.frame for features in together}) > 2  # the claimants' countries differ
+
+
+def test_name_patterns_match_as_their_plain_forms() -> None:
+    # _CAPITALISED_WORD and _FULL_NAME check "not inside a word" after their first capital (so that they start with
+    # a character set); the plain forms check it first. The same matches, including at the text's start.
+    import re
+
+    from workbench.match import _CAPITALISED_WORD, _FULL_NAME
+
+    capitalised = re.compile(r"(?<![\w'])([A-Z][\w'\-]*[a-z][\w'\-]*|[A-Z]{2,})")
+    full_name = re.compile(r"(?<![\w'\-])((?:[A-Z][a-z'\-]+ ){1,3}([A-Z][a-z'\-]{2,}))\b")
+    samples = [
+        "Vyacheslav Volodin said the US and NATO's O'Neill-Smith met Red Square officials",
+        "President Volodymyr Zelensky Jr Met Dmitry Peskov. McDonald's ABC x-Ray aB o'Brien -Anna Karenina",
+        "KYIV: Ukraine's Foreign Minister Dmytro Kuleba and UN Secretary General Antonio Guterres",
+        "Ann Bo Cy Dee Eve Fay Gus Hal",
+        "'Quoted Name Here' and É Accented Émile Zola, İstanbul Mayor",
+        "",
+        "A",
+        "AB",
+        "xY Zz-Top Abc'D Efg",
+    ]
+    for sample in samples:
+        assert _CAPITALISED_WORD.findall(sample) == capitalised.findall(sample), sample
+        assert [match.group(1) for match in _FULL_NAME.finditer(sample)] == [
+            match.group(1) for match in full_name.finditer(sample)
+        ], sample

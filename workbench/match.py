@@ -99,7 +99,10 @@ _BOUND_MARGIN = 1e-9
 _NEVER_QUALIFIES = -math.inf
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_CAPITALISED_WORD = re.compile(r"(?<![\w'])([A-Z][\w'\-]*[a-z][\w'\-]*|[A-Z]{2,})")
+# A capitalised word, or an acronym, not inside a word: r"(?<![\w'])([A-Z][\w'\-]*[a-z][\w'\-]*|[A-Z]{2,})". The
+# look-behind comes after the capital (widened to cover it), so the pattern starts with a character set and the
+# regex engine skips ahead to capitals instead of trying every position: half the time, the same matches.
+_CAPITALISED_WORD = re.compile(r"([A-Z](?<![\w'][A-Z])(?:[\w'\-]*[a-z][\w'\-]*|[A-Z]+))")
 _STOP_WORD_TEXT = """a about above after again against all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had has have having he
     her here hers herself him himself his how i if in into is it its itself just me more most my myself nor of off
@@ -307,7 +310,9 @@ _NEGATORS = frozenset(
 )
 _NEGATION = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in sorted(_NEGATORS)) + r")\b|n't\b")
 # "First Last": two to four capitalised words; `_is_person_name` rejects titles, places and organisations.
-_FULL_NAME = re.compile(r"(?<![\w'\-])((?:[A-Z][a-z'\-]+ ){1,3}([A-Z][a-z'\-]{2,}))\b")
+# (Written as r"(?<![\w'\-])((?:[A-Z][a-z'\-]+ ){1,3}([A-Z][a-z'\-]{2,}))\b", with the look-behind after the first
+# capital for the same reason as _CAPITALISED_WORD's.)
+_FULL_NAME = re.compile(r"([A-Z](?<![\w'\-][A-Z])[a-z'\-]+ (?:[A-Z][a-z'\-]+ ){0,2}([A-Z][a-z'\-]{2,}))\b")
 # Capitalised words that make a phrase an organisation, place, title or event rather than a person's name.
 _NOT_NAME_WORD_TEXT = """president prime minister secretary speaker spokesman spokeswoman adviser chief head general
     minister foreign defence defense state states united kingdom house lower upper senate parliament duma palace square
