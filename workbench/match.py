@@ -440,13 +440,15 @@ def compute_features(text: str, claimant: str | None) -> _Features:
         # The claimant enters the frame only as its countries (claim_frame: claimant_countries); the test
         # test_a_claimant_changes_only_the_frames_claimant_countries holds frames.py to that.
         frame = ClaimFrame(frame.predicates, frame.countries, frame.names, claimant_countries, frame.habitual)
-        parties = frame.countries | frame.claimant_countries | frame.names
-        frame_keys = frozenset(
-            map(
-                sys.intern,
-                [f"@{name}{'-' if negated else '+'}{party}" for name, negated in frame.predicates for party in parties],
+        # The frame keys pair each predicate with each party (_frame_keys): the text's, and the claimant's other
+        # countries.
+        parties = known.parties | claimant_countries
+        frame_keys = known.frame_keys
+        if extra_parties := claimant_countries - known.parties:
+            predicates = known.predicate_prefixes
+            frame_keys = frame_keys | frozenset(
+                map(sys.intern, [predicate + party for predicate in predicates for party in extra_parties])
             )
-        )
     else:
         claimant_keys = _claimant_keys(claimant)
         parties, frame_keys = known.parties, known.frame_keys
@@ -495,6 +497,7 @@ class _TextFeatures(NamedTuple):
     classes: frozenset[str]
     parties: frozenset[str]  # without a claimant's countries
     frame_keys: frozenset[str]  # the same
+    predicate_prefixes: tuple[str, ...]  # of the frame keys: "@attack+" for a frame key "@attack+russia"
 
 
 @lru_cache(maxsize=TEXT_FEATURE_CACHE_SIZE)
@@ -558,6 +561,7 @@ def _text_features(text: str) -> _TextFeatures:
         frame.classes,
         parties,
         frozenset(map(sys.intern, _frame_keys(frame))),
+        tuple(f"@{name}{'-' if negated else '+'}" for name, negated in frame.predicates),
     )
 
 
