@@ -638,3 +638,18 @@ def test_name_patterns_match_as_their_plain_forms() -> None:
         assert [match.group(1) for match in _FULL_NAME.finditer(sample)] == [
             match.group(1) for match in full_name.finditer(sample)
         ], sample
+
+
+def test_the_vocabulary_table_tries_words_in_the_documented_order() -> None:
+    from workbench import match
+
+    for word, (kind, value) in match._VOCABULARY.items():  # noqa: SLF001
+        assert not word.isdigit()  # digits come before weekdays and stop words, and are not in the table
+        if word in match._CONCEPTS:  # noqa: SLF001
+            assert (kind, value) == (match._CONCEPT_WORD, match._CONCEPTS[word])  # noqa: SLF001
+        elif word in match._NUMBER_WORDS:  # noqa: SLF001
+            assert (kind, value) == (match._NUMBER_WORD, match._NUMBER_WORDS[word])  # noqa: SLF001
+        elif word in match._WEEKDAYS:  # noqa: SLF001
+            assert kind == match._WEEKDAY_WORD  # noqa: SLF001
+        else:
+            assert word in match._STOP_WORDS and kind == match._STOP  # noqa: SLF001

@@ -308,6 +308,15 @@ _NEGATORS = frozenset(
         "refused",
     }
 )
+# The fixed vocabulary in one table, each word with what it is, in the order a wording's words are tried (a concept,
+# a number word, a weekday, a stop word): one lookup per word. Words not in it are digits, one letter or content.
+_CONCEPT_WORD, _NUMBER_WORD, _WEEKDAY_WORD, _STOP = "concept", "number", "weekday", "stop"
+_VOCABULARY: dict[str, tuple[str, str]] = {
+    **{word: (_STOP, word) for word in _STOP_WORDS},
+    **{word: (_WEEKDAY_WORD, word) for word in _WEEKDAYS},
+    **{word: (_NUMBER_WORD, number) for word, number in _NUMBER_WORDS.items()},
+    **{word: (_CONCEPT_WORD, concept) for word, concept in _CONCEPTS.items()},
+}
 _NEGATION = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in sorted(_NEGATORS)) + r")\b|n't\b")
 # "First Last": two to four capitalised words; `_is_person_name` rejects titles, places and organisations.
 # (Written as r"(?<![\w'\-])((?:[A-Z][a-z'\-]+ ){1,3}([A-Z][a-z'\-]{2,}))\b", with the look-behind after the first
@@ -517,33 +526,31 @@ def _text_features(text: str) -> _TextFeatures:
     numbers: set[str] = set()
     entities: set[str] = set()
     weekdays: set[str] = set()
+    vocabulary = _VOCABULARY.get
     for raw in _WORD.findall(normalised):
         word = raw[:-2] if raw.endswith("'s") else raw
-        concept = _CONCEPTS.get(word)
-        if concept is not None:
-            keys.add(concept)
-            if concept in _PLACES and word in entity_words and _PLACES_AS_ENTITIES:
-                entities.add(concept)
+        known = vocabulary(word)
+        if known is None:
+            if word.isdigit():
+                numbers.add(word.lstrip("0") or "0")
+                keys.add(word.lstrip("0") or "0")
+            elif len(word) >= 2:
+                key = _word_key(word)
+                keys.add(key)
+                if word in entity_words:
+                    entities.add(key)
             continue
-        if word in _NUMBER_WORDS:
-            number = _NUMBER_WORDS[word]
-            if number not in _NOT_COUNTS:
-                numbers.add(number)
-            keys.add(number)
-            continue
-        if word.isdigit():
-            numbers.add(word.lstrip("0") or "0")
-            keys.add(word.lstrip("0") or "0")
-            continue
-        if word in _WEEKDAYS:
+        kind, value = known
+        if kind is _CONCEPT_WORD:
+            keys.add(value)
+            if value in _PLACES and word in entity_words and _PLACES_AS_ENTITIES:
+                entities.add(value)
+        elif kind is _NUMBER_WORD:
+            if value not in _NOT_COUNTS:
+                numbers.add(value)
+            keys.add(value)
+        elif kind is _WEEKDAY_WORD:
             weekdays.add(word)
-            continue
-        if word in _STOP_WORDS or len(word) < 2:
-            continue
-        key = _word_key(word)
-        keys.add(key)
-        if word in entity_words:
-            entities.add(key)
     # What the claim asserts, with its polarity, as keys of its own: "didn't attack" and "has nothing to do with"
     # share the key of a denial, "no one was hurt" and "without causing injuries" that of an injury negated.
     keys.update(_predicate_keys(frame))
