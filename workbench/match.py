@@ -479,8 +479,10 @@ def compute_features(text: str, claimant: str | None) -> _Features:
     return _Features(*values, hash(values))  # type: ignore[arg-type]  # the keys are interned already
 
 
-# How many texts' share of the features is kept (`_text_features`), about 2 KB each.
-TEXT_FEATURE_CACHE_SIZE = 2048
+# How many texts' share of the features is kept (`_text_features`), about 5 KB each (5 MB in all). Of the wordings
+# whose text came before with another claimant, 863 of 875 (1k corpus) and 1920 of 2165 (10k) find it among the last
+# 1024 texts.
+TEXT_FEATURE_CACHE_SIZE = 1024
 # Claimants recur far more than texts (46 among the 2,979 wordings of 1,000 articles).
 CLAIMANT_CACHE_SIZE = 1024
 
