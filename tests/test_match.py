@@ -653,3 +653,29 @@ def test_the_vocabulary_table_tries_words_in_the_documented_order() -> None:
             assert kind == match._WEEKDAY_WORD  # noqa: SLF001
         else:
             assert word in match._STOP_WORDS and kind == match._STOP  # noqa: SLF001
+
+
+def test_the_query_side_polarity_clash_is_polarity_clash() -> None:
+    from workbench import match
+
+    wordings = [text for text, _ in _PAIRED_WORDINGS] + [
+        "Putin attended the parade",
+        "Putin did not attend the parade",
+        "The government denied any attack targeting the parade and said it did not attack",
+        "The ban was lifted",
+        "The city banned drones",
+        "Nobody was injured, and the drones did not explode",
+        "Two people were injured when the drones exploded",
+    ]
+    matcher = loaded_matcher()
+    clashes = 0
+    for query_text in wordings:
+        query = match._features(query_text, None)  # noqa: SLF001
+        side = matcher._query_side(query, {})  # noqa: SLF001
+        for text in wordings:
+            other = match._features(text, None)  # noqa: SLF001
+            expected = match._polarity_clash(query.frame.predicates, other.frame.predicates)  # noqa: SLF001
+            found = match._holds_opposite(side.opposites, other.frame.predicates)  # noqa: SLF001
+            assert found == expected, (query_text, text)
+            clashes += expected
+    assert clashes

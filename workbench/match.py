@@ -1181,6 +1181,11 @@ class ClaimMatcher:
             math.fsum(weights.values()),
             predicates,
             math.fsum(map(weights.__getitem__, predicates)),
+            frozenset(
+                (name, not negated)
+                for name, negated in query.frame.predicates
+                if (name, not negated) not in query.frame.predicates
+            ),
         )
 
     def _score(self, side: _QuerySide, other: _Features, floor: float = -math.inf) -> float | None:
@@ -1218,7 +1223,9 @@ class ClaimMatcher:
             # The margin covers the rounding of this arithmetic many times over.
             if lexical_bound + FRAME_AGREEMENT_BONUS + claimant_bound + _BOUND_MARGIN < floor:
                 return None
-        polarity_clash = _polarity_clash(query.frame.predicates, other.frame.predicates)
+        # _polarity_clash(query.frame.predicates, other.frame.predicates), the query's part worked out once.
+        other_frame = other.frame.predicates
+        polarity_clash = not side.opposites.isdisjoint(other_frame) and _holds_opposite(side.opposites, other_frame)
         polarity_damped = query.negated != other.negated or polarity_clash
         frame_adjustment = _frame_adjustment(query, other, polarity_clash)
         if floor > -math.inf:
@@ -1318,6 +1325,8 @@ class _QuerySide(NamedTuple):
     total: float
     predicates: frozenset[str]  # the query's keys that are none of its names
     predicate_total: float
+    # The opposites of the frame predicates the query holds with one polarity only: ("attend", True) for "attended".
+    opposites: frozenset[tuple[str, bool]]
 
 
 _TOPIC_PREDICATES = frozenset({("attack", False)})
@@ -1351,6 +1360,12 @@ def _polarity_clash(first: frozenset[tuple[str, bool]], second: frozenset[tuple[
         (name, not negated) in second and (name, negated) not in second and (name, not negated) not in first
         for name, negated in first
     )
+
+
+def _holds_opposite(opposites: frozenset[tuple[str, bool]], second: frozenset[tuple[str, bool]]) -> bool:
+    """`_polarity_clash(first, second)`, given the opposites of the predicates `first` holds with one polarity only:
+    `second` holds one of them with that polarity only."""
+    return any((name, not negated) not in second for name, negated in opposites & second)
 
 
 def _conflict(query: _Features, other: _Features) -> bool:
