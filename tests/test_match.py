@@ -611,6 +611,12 @@ def test_features_of_a_text_with_other_claimants_are_those_computed_afresh() -> 
         alone = match.compute_features(*wording)
         assert alone == features and alone.key_string == features.key_string and hash(alone) == hash(features)
     assert len({features.frame for features in together}) > 2  # the claimants' countries differ
+    from workbench.extract.frames import claim_frame
+
+    for (text, claimant), features in zip(wordings, together, strict=True):
+        assert features.frame == claim_frame(text, claimant)
+        assert features.frame_keys == match._frame_keys(features.frame)  # noqa: SLF001 - the plain definition
+        assert features.frame_parties == match._frame_parties(features.frame)  # noqa: SLF001
 
 
 def test_name_patterns_match_as_their_plain_forms() -> None:

@@ -558,6 +558,8 @@ def _text_features(text: str) -> _TextFeatures:
     keys.update(_predicate_keys(frame))
     interned_keys = frozenset(map(sys.intern, keys))
     parties = _frame_parties(frame)
+    # The frame keys (_frame_keys): each predicate, with its polarity, paired with each party.
+    prefixes = tuple(f"@{name}{'-' if negated else '+'}" for name, negated in frame.predicates)
     return _TextFeatures(
         interned_keys,
         frozenset(numbers),
@@ -569,8 +571,8 @@ def _text_features(text: str) -> _TextFeatures:
         frame,
         frame.classes,
         parties,
-        frozenset(map(sys.intern, _frame_keys(frame))),
-        tuple(f"@{name}{'-' if negated else '+'}" for name, negated in frame.predicates),
+        frozenset(map(sys.intern, [prefix + party for prefix in prefixes for party in parties])),
+        prefixes,
     )
 
 
