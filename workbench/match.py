@@ -661,6 +661,9 @@ class _Undo(NamedTuple):
     remembered_wording: bool  # the add made (text, claimant) a remembered wording of the claim
 
 
+_new_undo = tuple.__new__
+
+
 class ClaimMatcher:
     """Assigns each new claim mention to an existing claim that restates it, or to none.
 
@@ -779,17 +782,21 @@ class ClaimMatcher:
         self._claim_recency[claim_id] = self._clock if last_seen is None else last_seen
         self._pending.pop(document_id, None)
         if self._checkpoints:
+            # _Undo(...) without the named tuple's Python-level __new__ (one a mention).
             self._undo.append(
-                _Undo(
-                    claim_id,
-                    features,
-                    repeats,
-                    posted_keys,
-                    previous_document,
-                    previous_recency,
-                    previous_clock,
-                    new_details,
-                    remembered_wording,
+                _new_undo(
+                    _Undo,
+                    (
+                        claim_id,
+                        features,
+                        repeats,
+                        posted_keys,
+                        previous_document,
+                        previous_recency,
+                        previous_clock,
+                        new_details,
+                        remembered_wording,
+                    ),
                 )
             )
         self._last_document = document_id
