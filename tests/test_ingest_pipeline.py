@@ -846,23 +846,26 @@ def test_the_worker_shares_the_flag_pass_and_the_store_is_the_same(
     assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")
 
 
-def _reviewer_renames_a_claimant(db_path: Path, among: Iterable[str] | None = None, timeout: float = 5.0) -> str:
+def _reviewer_renames_a_claimant(db_path: Path, among: Iterable[str] | None = None, timeout: float = 5.0) -> str | None:
     """Commit, on a connection of its own, a reviewer's change the claimant check must see: the first passage of the
-    claim (`among` these, if given) with the most named passages names someone else. Returns that claim's id."""
+    claim (`among` these, if given) with the most named passages, two at least, names someone else. Returns that
+    claim's id, or None (and changes nothing) if no such claim is among them."""
     among = list(among) if among is not None else None
     within = "" if among is None else f" AND claim_id IN ({','.join('?' * len(among))})"
     with contextlib.closing(sqlite3.connect(db_path, timeout=timeout)) as other, other:
-        claim_id = other.execute(
+        found = other.execute(
             f"SELECT claim_id FROM mentions WHERE claimant IS NOT NULL{within}"
-            " GROUP BY claim_id ORDER BY COUNT(*) DESC LIMIT 1",
+            " GROUP BY claim_id HAVING COUNT(*) >= 2 ORDER BY COUNT(*) DESC LIMIT 1",
             among or [],
-        ).fetchone()[0]
+        ).fetchone()
+        if found is None:
+            return None
         other.execute(
             "UPDATE mentions SET claimant = 'Somebody Else' WHERE rowid ="
             " (SELECT MIN(rowid) FROM mentions WHERE claim_id = ?)",
-            [claim_id],
+            [found[0]],
         )
-    return claim_id
+    return found[0]
 
 
 def _assert_flags_are_current(db_path: Path, renamed_claim: str) -> None:
@@ -890,8 +893,11 @@ def test_worker_flags_are_computed_again_when_another_connection_committed_since
         sent = real_ask(self, request)
         if request.claim_ids and not changed:
             # A reviewer's change, committed on another connection right after the worker was asked: one passage
-            # of the asked claims now names someone else, which the claimant check must see.
-            changed.append(_reviewer_renames_a_claimant(db_path, request.claim_ids))
+            # of the asked claims now names someone else, which the claimant check must see (the first chunk asked
+            # with a claim that has two named passages: the worker takes the smallest claims first).
+            renamed = _reviewer_renames_a_claimant(db_path, request.claim_ids)
+            if renamed is not None:
+                changed.append(renamed)
         return sent
 
     monkeypatch.setattr(PreparationWorker, "ask_flags", ask_then_reattribute)
@@ -915,10 +921,16 @@ def test_a_worker_killed_during_the_flag_pass_leaves_the_same_store(
     _ingest(tmp_path / "sequential.db", corpus_folder, pipeline=False)
     real_ask = PreparationWorker.ask_flags
 
+    killed: list[int] = []
+
     def ask_then_kill(self: PreparationWorker, request: prepare.FlagRequest) -> bool:
+        if request.claim_ids is None or killed or self.pid is None:
+            return real_ask(self, request)
+        # Stopped first, so it cannot answer a small chunk in the moment before the kill lands.
+        os.kill(self.pid, signal.SIGSTOP)
         sent = real_ask(self, request)
-        if request.claim_ids is not None:
-            os.kill(self.pid or 0, signal.SIGKILL)
+        os.kill(self.pid, signal.SIGKILL)
+        killed.append(self.pid)
         return sent
 
     monkeypatch.setattr(PreparationWorker, "ask_flags", ask_then_kill)
@@ -998,7 +1010,9 @@ def test_flags_are_computed_before_the_write_lock_and_again_if_a_reviewer_commit
             # Mid-computation, a reviewer's change is committed on another connection: the run must not hold the
             # write lock now (this would wait out the busy timeout and fail), and must not store the rows it had.
             assert not store.conn.in_transaction  # type: ignore[attr-defined]
-            changed.append(_reviewer_renames_a_claimant(db_path, timeout=0.5))
+            renamed = _reviewer_renames_a_claimant(db_path, timeout=0.5)
+            assert renamed is not None
+            changed.append(renamed)
         return real(store, claim_ids)  # type: ignore[arg-type]
 
     monkeypatch.setattr(discrepancies, "iter_flag_rows", reviewer_changes_a_claimant)
