@@ -82,6 +82,19 @@ def test_agreeing_sources_are_not_flagged() -> None:
     assert detect_discrepancies("c1", [first]) == []
 
 
+def test_a_lone_source_is_not_analysed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claim of one passage can disagree with nothing: its sentence is never analysed (a third of a run's claims)."""
+    lone = source("m1", "Two drones were shot down over the Kremlin on Wednesday, said Peskov.", "Dmitry Peskov")
+    other = source("m2", "Three drones were shot down over the Kremlin on Wednesday, said Peskov.", "Peskov")
+    analysed: list[str] = []
+    real = discrepancies._sentence_keys
+    monkeypatch.setattr(discrepancies, "_sentence_keys", lambda sentence: analysed.append(sentence) or real(sentence))
+    assert detect_discrepancies("c1", [lone]) == []
+    assert analysed == []
+    assert {found.kind for found in detect_discrepancies("c1", [lone, other])} >= {"number"}
+    assert analysed == [lone.sentence, other.sentence]
+
+
 def test_transliterated_names_are_a_spelling_discrepancy() -> None:
     assert name_skeleton("Podolyak") == name_skeleton("Podoliak")
     assert name_skeleton("Nykyforov") == name_skeleton("Nikiforov")
