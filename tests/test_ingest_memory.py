@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import sys
 import tracemalloc
+from collections import Counter
 from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
@@ -19,7 +20,7 @@ from workbench import match
 from workbench.discrepancies import DISCREPANCY_LABELS, SourceText, detect_discrepancies
 from workbench.discrepancies import _features as sentence_features
 from workbench.ingest import Ingester, IngestReport, find_input_files, load_matcher
-from workbench.match import ClaimMatcher
+from workbench.match import ClaimMatcher, compute_features
 from workbench.store import Store
 
 WORDINGS = [
@@ -224,6 +225,46 @@ def test_the_index_holds_at_most_max_claims_dropping_the_least_recently_mentione
     assert matcher.evicted_claims == 30 - len(matcher._claim_recency)  # noqa: SLF001
     _assert_consistent(matcher)
     assert len(matcher) == 30 + 24  # every mention still counts towards idf
+
+
+def test_idf_counts_stay_bounded_forgetting_the_rarest_keys_no_indexed_mention_carries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(match, "MAX_COUNTED_KEYS", 20)
+    matcher = ClaimMatcher(max_claims=2)
+    # Each claim brings keys of its own (its place and its figure), which no later claim brings back.
+    claims = [
+        (
+            f"c{n}",
+            f"Drones struck the Kal{'abcdefghij'[n // 10]}{'klmnopqrst'[n % 10]} depot, killing {n + 100}",
+            None,
+            f"d{n}",
+        )
+        for n in range(40)
+    ]
+    every_count: Counter[str] = Counter()
+    for claim in claims:
+        with matcher.rollback_on_error():  # as ingest: a checkpoint per document, released at its end
+            for mention in (claim, (*claims[0][:3], f"again-{claim[0]}")):  # claim 0 is restated by every document
+                matcher.add(*mention)
+                every_count.update(compute_features(mention[1], None).blocking_keys)
+        counts = matcher._document_frequency  # noqa: SLF001
+        assert len(counts) <= 20
+        # The keys of every indexed mention keep their counts, so every candidate is weighed as before; a count
+        # kept is exact.
+        assert set(matcher._postings) <= set(counts)  # noqa: SLF001
+        assert all(counts[key] == every_count[key] for key in counts)
+    assert matcher.forgotten_keys == len(every_count) - len(counts) > 0
+    # The most frequent keys stay: claim 0's, restated by every document.
+    assert set(compute_features(claims[0][1], None).blocking_keys) <= set(counts)
+    assert len(matcher) == 80  # every mention still counts in N
+    _assert_consistent(matcher)
+    # Below the cap, nothing is forgotten: a run that never reaches it weighs exactly as before the cap existed.
+    unbounded = ClaimMatcher(max_claims=2)
+    monkeypatch.setattr(match, "MAX_COUNTED_KEYS", 10**6)
+    for claim in claims[:3]:
+        unbounded.add(*claim)
+    assert unbounded.forgotten_keys == 0
 
 
 def test_eviction_waits_for_a_document_boundary_so_regroup_and_ingest_agree() -> None:

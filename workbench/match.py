@@ -79,6 +79,12 @@ CANDIDATE_SHARE_CUTOFF = 0.4
 # restatement is matched against the claims still held, usually starting a claim of its own (a split group).
 MAX_INDEXED_CLAIMS = 5000
 INDEX_EVICTION_TARGET = 0.9
+# idf counts the mentions of every key seen, and news keeps bringing new ones (figures, names, places): past this
+# many keys, the rarest that no indexed mention carries are forgotten (the oldest first among equally rare ones, down
+# to INDEX_EVICTION_TARGET of the cap), so the counts too stay bounded on a corpus or a store of any size. A
+# forgotten key that comes back counts from zero: its idf, already the highest, rises by at most ln(its count + 1).
+# About 140 bytes a key: 100,000 keys take about 14 MB. (The synthetic 40k-article corpus has about 1,600 keys.)
+MAX_COUNTED_KEYS = 100_000
 # Wire copy repeats sentences verbatim across outlets: a wording (text, claimant) already added to an indexed claim
 # joins that claim again without scoring candidates. Scoring would agree: an identical wording reaches the highest
 # score any candidate can (every component at its maximum, no conflict, no clash), above both thresholds; only exact
@@ -705,6 +711,7 @@ class ClaimMatcher:
         self._clock = 0
         self._claim_recency: dict[str, int] = {}
         self.evicted_claims = 0
+        self.forgotten_keys = 0  # idf counts dropped past MAX_COUNTED_KEYS
         self.verbatim_repeats = 0  # matches answered by a remembered wording, without scoring
         self._last_document: str | None = None  # of the latest add: eviction waits for a document boundary
         # The distinct (numbers, weekdays, people) of each claim's mentions: a new mention joins a claim only if it
@@ -881,6 +888,24 @@ class ClaimMatcher:
             self._evict_least_recent()
         if len(self._wording_claims) > MAX_REMEMBERED_WORDINGS:
             self._forget_wordings()
+        if len(self._document_frequency) > MAX_COUNTED_KEYS:
+            self._forget_rare_keys()
+
+    def _forget_rare_keys(self) -> None:
+        """Drop the counts of the rarest keys no posted mention carries, down to INDEX_EVICTION_TARGET of the cap.
+
+        Only between documents, as eviction: the undo journal is empty then, so no rollback decrements a forgotten
+        count. The keys of the indexed mentions keep their counts, so every key a candidate can share with a query
+        is weighed as before."""
+        counts = self._document_frequency
+        excess = len(counts) - int(MAX_COUNTED_KEYS * INDEX_EVICTION_TARGET)
+        postings = self._postings
+        # A stable sort by count: among equally rare keys, the Counter's insertion order puts the oldest first.
+        rarest = (key for key in sorted(counts, key=counts.__getitem__) if key not in postings)
+        leaving = list(itertools.islice(rarest, excess))
+        for key in leaving:
+            del counts[key]
+        self.forgotten_keys += len(leaving)
 
     def _forget_wordings(self) -> None:
         """Drop the oldest remembered wordings, down to INDEX_EVICTION_TARGET of the cap.
