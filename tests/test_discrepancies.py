@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+import re
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -72,6 +74,93 @@ def test_every_month_and_weekday_is_found_as_a_date() -> None:
         assert [(f.kind, f.value) for f in discrepancies._features(f"It came on {day}.")] == [
             ("date:weekday", day.lower())
         ]
+
+
+# The sentence patterns as first written (plain `\b(?:word|...)\b`, every token then tested in Python): the faster
+# ones that replaced them must find exactly the same, which random text full of near-misses checks.
+_PLAIN_HEDGE = re.compile(r"\b(?:" + "|".join(map(re.escape, discrepancies.HEDGE_WORDS)) + r")\b", re.IGNORECASE)
+_PLAIN_NUMBER = re.compile(
+    r"(?<![\w.])(?P<digits>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<scale>million|billion|thousand|%|percent)?"
+    r"|\b(?P<word>" + "|".join(discrepancies._NUMBER_WORDS) + r")\b",
+    re.IGNORECASE,
+)
+_PLAIN_NAME_TOKEN = re.compile(r"[^\W\d_][\w\u2019'-]*")
+_PLAIN_POSSESSIVE = re.compile(r"[\u2019']s?$")
+
+
+def plain_names(sentence: str) -> tuple[tuple[str, int, int], ...]:
+    tokens = []
+    for match in _PLAIN_NAME_TOKEN.finditer(sentence):
+        token = _PLAIN_POSSESSIVE.sub("", match.group(0))
+        if match.group(0)[0].isupper() and len(token) >= 4 and token.casefold() not in discrepancies._NOT_NAMES:
+            tokens.append((token, match.start(), match.start() + len(token)))
+    return tuple(tokens)
+
+
+def random_texts(count: int, seed: int = 7) -> Iterator[str]:
+    """Texts of words the patterns look for, written in odd cases and with odd neighbours, among random characters:
+    ASCII and other letters (among them ones IGNORECASE folds onto ASCII: 'ſ', the Kelvin sign, dotless i), digits
+    of several scripts, apostrophes, hyphens, underscores, dots and spaces."""
+    rng = random.Random(seed)
+    words = [
+        *discrepancies.HEDGE_WORDS,
+        *discrepancies._NUMBER_WORDS,
+        *(name.capitalize() for name in discrepancies._MONTHS),
+        *(day.capitalize() for day in discrepancies._WEEKDAYS),
+        "Podolyak",
+        "Kremlin",
+        "iPhone",
+        "McDonald",
+        "Ⅻ",
+        "Ⓐbc",
+        "ǅemal",
+        "Élysée",
+        "éte",
+        "Çelik",
+        "İvan",
+        "1999",
+        "2023",
+        "3rd",
+        "12,500",
+        "4.5",
+        "The",
+        "THEIR",
+    ]
+    characters = "aAzZsSkK éÉßſ\u212aıİ09٣_-'\u2019.,%\n\t"
+    for _ in range(count):
+        parts = []
+        for _ in range(rng.randint(0, 8)):
+            if rng.random() < 0.5:
+                word = rng.choice(words)
+                folded = word.replace("s", "\u017f").replace("i", "\u0131").replace("k", "\u212a")
+                word = rng.choice((word, word.upper(), word.lower(), word.swapcase(), folded))
+            else:
+                word = ""
+            parts.append(word + "".join(rng.choice(characters) for _ in range(rng.randint(0, 3))))
+        yield "".join(parts)
+
+
+def test_the_sentence_patterns_find_what_the_plain_patterns_find_in_random_text() -> None:
+    for text in random_texts(30000):
+        assert [m.span() for m in discrepancies._HEDGE.finditer(text)] == [
+            m.span() for m in _PLAIN_HEDGE.finditer(text)
+        ], text
+        if not re.search(r"\d", text):
+            assert [m.span() for m in discrepancies._NUMBER_WORD.finditer(text)] == [
+                m.span() for m in _PLAIN_NUMBER.finditer(text)
+            ], text
+        assert discrepancies._names(text) == plain_names(text), text
+        if any(folded in text for folded in "\u017f\u0131\u0130"):
+            continue  # IGNORECASE matches "fıve" or "ſix", which _number_value does not know (KeyError), as before
+        features = [(f.start, f.end, f.value) for f in discrepancies._features(text) if f.kind == "number"]
+        numbers = [
+            (m.start(), m.start() + len(m.group(0).rstrip()), value)
+            for m in _PLAIN_NUMBER.finditer(text)
+            if (value := discrepancies._number_value(m)) is not None
+        ]
+        dates = [(f.start, f.end) for f in discrepancies._features(text) if f.kind != "number"]
+        # the plain number pattern's matches, but those inside a date
+        assert features == [n for n in numbers if not any(s < n[1] and n[0] < e for s, e in dates)], text
 
 
 def test_agreeing_sources_are_not_flagged() -> None:

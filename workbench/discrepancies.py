@@ -60,13 +60,23 @@ def _starting_with(initials: Iterable[str], pattern: str) -> str:
     return "(?=[" + "".join(sorted(set(initials))) + "])(?:" + pattern + ")"
 
 
-_HEDGE = re.compile(
-    _starting_with(
-        (re.escape(word[0]) for word in HEDGE_WORDS),
-        r"\b(?:" + "|".join(re.escape(word) for word in HEDGE_WORDS) + r")\b",
-    ),
-    re.IGNORECASE,
-)
+def _whole_words(words: Sequence[str]) -> str:
+    """`\\b(?:word|word|...)\\b` for `words` (each starting with an ASCII letter) matched ignoring case, written to
+    start with a set of characters it consumes: the engine then skips in C to the next character of the set, which
+    it does not for a lookahead guard (`_starting_with`). The set is the words' initials in both cases and every
+    non-ASCII character (IGNORECASE matches 's' to 'ſ', 'k' to the Kelvin sign...: taking them all keeps the
+    matches exact without listing the folds, and they are rare in text); `(?<!\\w.)` is then the `\\b` before the
+    initial, and a lookbehind for the initial picks the words it starts (ignoring case, in their given order).
+    Over the 1k and 10k corpora's sentences the hedge pattern takes 4.5 -> 3.6 us a sentence."""
+    by_initial: dict[str, list[str]] = {}
+    for word in words:
+        by_initial.setdefault(word[0].lower(), []).append(re.escape(word[1:]))
+    initials = "".join(initial + initial.upper() for initial in by_initial)
+    rests = "|".join(f"(?<={initial})(?:{'|'.join(rest)})" for initial, rest in by_initial.items())
+    return rf"[{initials}\x80-\U0010ffff](?<!\w.)(?i:{rests})\b"
+
+
+_HEDGE = re.compile(_whole_words(HEDGE_WORDS))
 
 _MONTHS = {
     name: index
@@ -108,6 +118,10 @@ _DATE_PATTERNS = (
     ),
     re.compile(_starting_with(["1", "2"], r"\b(?P<year>(?:19|20)\d{2})\b")),
 )
+# All the date patterns but the weekdays' read a day or year in digits, and the weekday names (matched as written) all
+# end in "day": three sentences in four of the corpora's have no digit, and are searched for weekdays alone, if any.
+_WEEKDAY_DATE = _DATE_PATTERNS[2]
+_DIGIT = re.compile(r"\d")
 _NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -139,6 +153,8 @@ _NUMBER = re.compile(
     ),
     re.IGNORECASE,
 )
+# A sentence without a digit can only state its numbers in words.
+_NUMBER_WORD = re.compile(f"(?P<word>{_whole_words(tuple(_NUMBER_WORDS))})")
 _SCALES = {"million": 1_000_000, "billion": 1_000_000_000, "thousand": 1000}
 _NAME_TOKEN = re.compile(r"[^\W\d_][\w\u2019'-]*", re.UNICODE)
 _POSSESSIVE = re.compile(r"[\u2019']s?$")
@@ -404,7 +420,11 @@ SENTENCE_CACHE_SIZE = 1024
 def _features(sentence: str) -> tuple[_Feature, ...]:
     features: list[_Feature] = []
     taken: list[tuple[int, int]] = []
+    has_digit = _DIGIT.search(sentence) is not None
+    has_day = "day" in sentence
     for pattern in _DATE_PATTERNS:
+        if not (has_day if pattern is _WEEKDAY_DATE else has_digit):
+            continue
         for match in pattern.finditer(sentence):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
@@ -418,7 +438,7 @@ def _features(sentence: str) -> tuple[_Feature, ...]:
                 value, kind = groups["year"], "date:year"
             taken.append((match.start(), match.end()))
             features.append(_Feature(kind, value, match.start(), match.end(), match.group(0)))
-    for match in _NUMBER.finditer(sentence):
+    for match in (_NUMBER if has_digit else _NUMBER_WORD).finditer(sentence):
         if any(match.start() < end and start < match.end() for start, end in taken):
             continue
         value = _number_value(match)
