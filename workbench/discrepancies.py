@@ -156,7 +156,16 @@ _NUMBER = re.compile(
 # A sentence without a digit can only state its numbers in words.
 _NUMBER_WORD = re.compile(f"(?P<word>{_whole_words(tuple(_NUMBER_WORDS))})")
 _SCALES = {"million": 1_000_000, "billion": 1_000_000_000, "thousand": 1000}
-_NAME_TOKEN = re.compile(r"[^\W\d_][\w\u2019'-]*", re.UNICODE)
+# A name token runs from a letter over letters, digits, underscores, apostrophes and hyphens (as the pattern
+# [^\W\d_][\w\u2019'-]* finds them), and only a capitalised one can be a name. Most tokens start with a lowercase
+# ASCII letter, and finding each to turn it down in Python took half of `_names`: this pattern starts only at an
+# uppercase ASCII or a non-ASCII character (a set the engine skips to in C, which it does not for a set of
+# categories such as \W), one that is a letter and does not follow one. `_names` then turns down the rare start that
+# follows a digit, underscore, apostrophe or hyphen with a letter before them in the run ("pro-Russian": a token
+# starts at its first letter only), or that is not uppercase ("été").
+_CAPITALISED_TOKEN = re.compile(r"[A-Z\x80-\U0010ffff](?<=[^\W\d_])(?<![^\W\d_].)[\w\u2019'-]*")
+# The characters besides letters that a token runs on (and the digits, \d, which is str.isdecimal).
+_TOKEN_JOINERS = "_\u2019'-"
 _POSSESSIVE = re.compile(r"[\u2019']s?$")
 
 
@@ -609,16 +618,36 @@ def _spellings(sentence: str) -> tuple[_Stated, ...]:
 
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
 def _names(sentence: str) -> tuple[tuple[str, int, int], ...]:
+    """The capitalised name tokens of four letters or more (a possessive cut off) but common words, with their
+    offsets."""
     tokens: list[tuple[str, int, int]] = []
-    for match in _NAME_TOKEN.finditer(sentence):
-        written = match.group(0)
-        # Most words are lowercase: they are turned down before the possessive is cut (which never cuts the initial).
+    for match in _CAPITALISED_TOKEN.finditer(sentence):
+        written = match.group()
         if not written[0].isupper():
             continue
-        token = _POSSESSIVE.sub("", written)
+        start = match.start()
+        before = sentence[start - 1] if start else " "
+        if (before in _TOKEN_JOINERS or before.isdecimal()) and not _starts_token(sentence, start):
+            continue
+        # _POSSESSIVE cut by hand: a final apostrophe, or one and an "s"
+        if written[-1] in "\u2019'":
+            token = written[:-1]
+        elif written[-1] == "s" and written[-2:-1] in ("\u2019", "'"):
+            token = written[:-2]
+        else:
+            token = written
         if len(token) >= 4 and token.casefold() not in _NOT_NAMES:
-            tokens.append((token, match.start(), match.start() + len(token)))
+            tokens.append((token, start, start + len(token)))
     return tuple(tokens)
+
+
+def _starts_token(sentence: str, start: int) -> bool:
+    """Whether the letter at `start` is the first of its run of token characters (a name token starts there)."""
+    index = start - 1
+    while index >= 0 and (sentence[index] in _TOKEN_JOINERS or sentence[index].isdecimal()):
+        index -= 1
+    # what stops the walk is a letter (the alphanumeric characters but \d's) or no token character
+    return index < 0 or not sentence[index].isalnum()
 
 
 @lru_cache(maxsize=65536)
