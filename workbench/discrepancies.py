@@ -533,8 +533,11 @@ class _ValueDetector(_Detector[_Stated]):
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
 def _stated(sentence: str) -> tuple[_Stated, ...]:
     """(granularity, its values) for each granularity of number or date a sentence states."""
+    features = _features(sentence)
+    if not features:
+        return ()
     values: dict[str, set[str]] = {}
-    for feature in _features(sentence):
+    for feature in features:
         values.setdefault(feature.kind, set()).add(feature.value)
     return tuple((kind, frozenset(own)) for kind, own in values.items())
 
@@ -612,8 +615,12 @@ def _spellings(sentence: str) -> tuple[_Stated, ...]:
     for token, _, _ in _names(sentence):
         skeleton = name_skeleton(token)
         if len(skeleton) >= 2:
-            spellings.setdefault(skeleton, set()).add(token.casefold())
-    return tuple((skeleton, frozenset(own)) for skeleton, own in spellings.items())
+            own = spellings.get(skeleton)
+            if own is None:
+                spellings[skeleton] = {token.casefold()}
+            else:
+                own.add(token.casefold())
+    return tuple([(skeleton, frozenset(own)) for skeleton, own in spellings.items()])
 
 
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
@@ -723,20 +730,26 @@ def _same_person(first: str, second: str) -> bool:
 def _sentence_keys(sentence: str) -> tuple[tuple[str, tuple[Hashable, ...]], ...]:
     """(kind, keys) for each detector that reads only the sentence and finds keys in it: numbers, dates, spellings
     and hedging words."""
+    found: list[tuple[str, tuple[Hashable, ...]]] = []
+    # Most sentences state no number or date and use no hedging word: they cost a test each.
     stated = _stated(sentence)
+    if stated:
+        for kind in ("number", "date"):
+            keys = tuple([key for key in stated if key[0] in _GRANULARITIES[kind]])
+            if keys:
+                found.append((kind, keys))
+    spellings = _spellings(sentence)
+    if spellings:
+        found.append(("spelling", spellings))
     hedges = _hedges(sentence)
-    keys_by_kind = (
-        ("number", tuple(key for key in stated if key[0] in _GRANULARITIES["number"])),
-        ("date", tuple(key for key in stated if key[0] in _GRANULARITIES["date"])),
-        ("spelling", _spellings(sentence)),
-        ("hedging", (frozenset(word for _, _, word in hedges),) if hedges else ()),
-    )
-    return tuple((kind, keys) for kind, keys in keys_by_kind if keys)
+    if hedges:
+        found.append(("hedging", (frozenset([word for _, _, word in hedges]),)))
+    return tuple(found)
 
 
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
 def _hedges(sentence: str) -> tuple[tuple[int, int, str], ...]:
-    return tuple((match.start(), match.end(), match.group(0).lower()) for match in _HEDGE.finditer(sentence))
+    return tuple([(match.start(), match.end(), match.group(0).lower()) for match in _HEDGE.finditer(sentence)])
 
 
 class _HedgingDetector(_Detector[frozenset[str]]):
