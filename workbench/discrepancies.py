@@ -109,14 +109,15 @@ _DATE_PATTERNS = (
     re.compile(
         _starting_with((name[0].upper() for name in _MONTHS), rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b")
     ),
-    re.compile(_starting_with(["\\d"], rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}")),
+    # \b(?P<day>\d{1,2}): the pattern starts with the digit it consumes, for the engine to skip ahead to one in C
+    re.compile(rf"(?P<day>\d(?<!\w\d)\d?)(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}"),
     re.compile(
         _starting_with(
             (day[0].upper() for day in _WEEKDAYS),
             r"\b(?P<weekday>" + "|".join(day.capitalize() for day in _WEEKDAYS) + r")\b",
         )
     ),
-    re.compile(_starting_with(["1", "2"], r"\b(?P<year>(?:19|20)\d{2})\b")),
+    re.compile(r"(?P<year>[12](?<!\w.)(?:(?<=1)9|(?<=2)0)\d{2})\b"),  # \b(?P<year>(?:19|20)\d{2})\b, likewise
 )
 # All the date patterns but the weekdays' read a day or year in digits, and the weekday names (matched as written) all
 # end in "day": three sentences in four of the corpora's have no digit, and are searched for weekdays alone, if any.
@@ -145,15 +146,12 @@ _NUMBER_WORDS = {
     "thousand": 1000,
     "million": 1_000_000,
 }
-_NUMBER = re.compile(
-    _starting_with(
-        ["\\d", *(word[0] for word in _NUMBER_WORDS)],
-        r"(?<![\w.])(?P<digits>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<scale>million|billion|thousand|%|percent)?"
-        r"|\b(?P<word>" + "|".join(_NUMBER_WORDS) + r")\b",
-    ),
+# A number in digits, with its scale ("5 million"), as (?<![\w.])(?P<digits>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)...
+# starting with the digit it consumes (the engine skips ahead to one in C); numbers in words are `_NUMBER_WORD`'s.
+_NUMBER_DIGITS = re.compile(
+    r"(?P<digits>\d(?<![\w.]\d)(?:\d{0,2}(?:,\d{3})+|\d*(?:\.\d+)?))\s*(?P<scale>million|billion|thousand|%|percent)?",
     re.IGNORECASE,
 )
-# A sentence without a digit can only state its numbers in words.
 _NUMBER_WORD = re.compile(f"(?P<word>{_whole_words(tuple(_NUMBER_WORDS))})")
 _SCALES = {"million": 1_000_000, "billion": 1_000_000_000, "thousand": 1000}
 # A name token runs from a letter over letters, digits, underscores, apostrophes and hyphens (as the pattern
@@ -447,7 +445,16 @@ def _features(sentence: str) -> tuple[_Feature, ...]:
                 value, kind = groups["year"], "date:year"
             taken.append((match.start(), match.end()))
             features.append(_Feature(kind, value, match.start(), match.end(), match.group(0)))
-    for match in (_NUMBER if has_digit else _NUMBER_WORD).finditer(sentence):
+    # Numbers in digits and in words, in order, as one pattern of both would find them: a word is dropped inside
+    # the scale of a number before it ("5 million"), and they overlap no other way (words are whole runs of letters).
+    numbers: Iterable[re.Match[str]] = _NUMBER_WORD.finditer(sentence)
+    if has_digit:
+        numbers = sorted([*_NUMBER_DIGITS.finditer(sentence), *numbers], key=re.Match.start)
+    number_end = 0
+    for match in numbers:
+        if match.start() < number_end:
+            continue
+        number_end = match.end()
         if any(match.start() < end and start < match.end() for start, end in taken):
             continue
         value = _number_value(match)
@@ -461,7 +468,7 @@ def _features(sentence: str) -> tuple[_Feature, ...]:
 
 
 def _number_value(match: re.Match[str]) -> str | None:
-    if match.group("word"):
+    if match.re is _NUMBER_WORD:
         word = match.group("word").lower()
         if word == "one":
             return None  # "one official", "no one": a pronoun far more often than a count
