@@ -194,8 +194,8 @@ def test_the_sentence_patterns_find_what_the_plain_patterns_find_in_random_text(
         ], text
         if not re.search(r"\d", text):
             assert [m.span() for m in discrepancies._NUMBER_WORD.finditer(text)] == [
-                m.span() for m in _PLAIN_NUMBER.finditer(text)
-            ], text
+                m.span() for m in _PLAIN_NUMBER.finditer(text) if m.group(0).lower() != "one"
+            ], text  # "one" is not looked for
         assert discrepancies._names(text) == plain_names(text), text
         if any(folded in text for folded in "\u017f\u0131\u0130"):
             continue  # IGNORECASE matches "fıve" or "ſix", which _number_value does not know (KeyError), as before
