@@ -204,6 +204,13 @@ def test_the_sentence_patterns_find_what_the_plain_patterns_find_in_random_text(
         ), text
 
 
+def test_the_name_tokens_character_tests_are_the_patterns_classes_over_every_character() -> None:
+    # _names walks back over a token's digits (str.isdecimal for \d) to a letter (str.isalnum for [^\W\d_] there)
+    every = "".join(map(chr, range(0x110000)))
+    assert re.findall(r"\d", every) == [char for char in every if char.isdecimal()]
+    assert re.findall(r"[^\W\d_]", every) == [char for char in every if char.isalnum() and not char.isdecimal()]
+
+
 def test_agreeing_sources_are_not_flagged() -> None:
     first = source("m1", "Two drones were shot down over the Kremlin on Wednesday, said Peskov.", "Dmitry Peskov")
     second = source("m2", "Russia said two drones were shot down over the Kremlin on Wednesday.", "Peskov")
