@@ -463,11 +463,16 @@ def _features(sentence: str) -> tuple[_Feature, ...]:
     return tuple(features)
 
 
+# IGNORECASE matches a few non-ASCII letters for ASCII ones ("fıve" with a dotless i, "ſix" with a long s, the Kelvin
+# sign for k), which lower() leaves as they are: folded first, such a word reads as the number it was matched as.
+_IGNORECASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
 def _number_value(match: re.Match[str]) -> str:
     if match.re is _NUMBER_WORD:
-        return str(_NUMBER_WORDS[match.group("word").lower()])
+        return str(_NUMBER_WORDS[match.group("word").translate(_IGNORECASE_FOLDS).lower()])
     digits = float(match.group("digits").replace(",", ""))
-    scale = (match.group("scale") or "").lower()
+    scale = (match.group("scale") or "").translate(_IGNORECASE_FOLDS).lower()
     if scale in ("%", "percent"):
         return f"{digits:g}%"
     return f"{digits * _SCALES.get(scale, 1):g}"
