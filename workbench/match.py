@@ -401,13 +401,6 @@ def _frame_parties(frame: ClaimFrame) -> frozenset[str]:
     return frame.countries | frame.claimant_countries | frame.names
 
 
-def _frame_keys(frame: ClaimFrame) -> frozenset[str]:
-    parties = _frame_parties(frame)
-    return frozenset(
-        f"@{name}{'-' if negated else '+'}{party}" for name, negated in frame.predicates for party in parties
-    )
-
-
 _QUOTE_MARKS = re.compile(r"[\u201c\u201d\u201e\u00ab\u00bb\"]")
 
 
@@ -455,8 +448,8 @@ def compute_features(text: str, claimant: str | None) -> _Features:
         # The claimant enters the frame only as its countries (claim_frame: claimant_countries); the test
         # test_a_claimant_changes_only_the_frames_claimant_countries holds frames.py to that.
         frame = ClaimFrame(frame.predicates, frame.countries, frame.names, claimant_countries, frame.habitual)
-        # The frame keys pair each predicate with each party (_frame_keys): the text's, and the claimant's other
-        # countries.
+        # The frame keys pair each predicate, with its polarity ("@attack+ukraine"), with each party: the text's,
+        # and the claimant's other countries.
         parties = known.parties | claimant_countries
         frame_keys = known.frame_keys
         if extra_parties := claimant_countries - known.parties:
@@ -564,7 +557,7 @@ def _text_features(text: str) -> _TextFeatures:
     keys.update(_predicate_keys(frame))
     interned_keys = frozenset(map(sys.intern, keys))
     parties = _frame_parties(frame)
-    # The frame keys (_frame_keys): each predicate, with its polarity, paired with each party.
+    # The frame keys: each predicate, with its polarity, paired with each party ("@attack+ukraine").
     prefixes = tuple(f"@{name}{'-' if negated else '+'}" for name, negated in frame.predicates)
     return _TextFeatures(
         interned_keys,
@@ -1257,7 +1250,7 @@ class ClaimMatcher:
             # The margin covers the rounding of this arithmetic many times over.
             if lexical_bound + FRAME_AGREEMENT_BONUS + claimant_bound + _BOUND_MARGIN < floor:
                 return None
-        # _polarity_clash(query.frame.predicates, other.frame.predicates), the query's part worked out once.
+        # Whether the frames clash in polarity (_holds_opposite), the query's part worked out once.
         other_frame = other.frame.predicates
         polarity_clash = not side.opposites.isdisjoint(other_frame) and _holds_opposite(side.opposites, other_frame)
         polarity_damped = query.negated != other.negated or polarity_clash
@@ -1386,19 +1379,11 @@ def _frame_adjustment(first_features: _Features, second_features: _Features, pol
     return 0.0
 
 
-def _polarity_clash(first: frozenset[tuple[str, bool]], second: frozenset[tuple[str, bool]]) -> bool:
-    """A class asserted with one polarity only on each side, and not the same one: "attended" / "did not attend",
-    "banned" / "lifted the ban". "denied any attack targeting X" holds the attack both ways and clashes with
-    neither."""
-    return any(
-        (name, not negated) in second and (name, negated) not in second and (name, not negated) not in first
-        for name, negated in first
-    )
-
-
 def _holds_opposite(opposites: frozenset[tuple[str, bool]], second: frozenset[tuple[str, bool]]) -> bool:
-    """`_polarity_clash(first, second)`, given the opposites of the predicates `first` holds with one polarity only:
-    `second` holds one of them with that polarity only."""
+    """Whether two frames clash in polarity, given the opposites of the predicates the first holds with one polarity
+    only: the second holds one of them with that polarity only. A clash is a class asserted with one polarity only
+    on each side, and not the same one: "attended" / "did not attend", "banned" / "lifted the ban"; "denied any
+    attack targeting X" holds the attack both ways and clashes with neither."""
     return any((name, not negated) not in second for name, negated in opposites & second)
 
 
