@@ -267,6 +267,32 @@ def test_idf_counts_stay_bounded_forgetting_the_rarest_keys_no_indexed_mention_c
     assert unbounded.forgotten_keys == 0
 
 
+def test_keys_the_index_holds_past_the_cap_are_not_sorted_again_every_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every claim stays indexed, so every key is one a candidate may share: none can be forgotten, and a pass over
+    # the counts then waits for as many new keys as a pass drops (10 here), not for the next document (each brings
+    # about 4).
+    monkeypatch.setattr(match, "MAX_COUNTED_KEYS", 100)
+    passes: list[int] = []
+    real = ClaimMatcher._forget_rare_keys  # noqa: SLF001
+
+    def counting(self: ClaimMatcher) -> None:
+        passes.append(len(self._document_frequency))  # noqa: SLF001
+        real(self)
+
+    monkeypatch.setattr(ClaimMatcher, "_forget_rare_keys", counting)
+    matcher = ClaimMatcher(max_claims=1000)
+    documents_past_the_cap = 0
+    for claim in _distinct_claims(40):
+        matcher.add(*claim)
+        documents_past_the_cap += len(matcher._document_frequency) > 100  # noqa: SLF001
+    keys = len(matcher._document_frequency)  # noqa: SLF001
+    assert matcher.forgotten_keys == 0 and documents_past_the_cap > 5
+    assert passes and all(later - earlier > 10 for earlier, later in zip(passes, passes[1:], strict=False))
+    assert len(passes) <= (keys - 100) // 10 + 1 < documents_past_the_cap
+
+
 def test_eviction_waits_for_a_document_boundary_so_regroup_and_ingest_agree() -> None:
     # Ingest holds a checkpoint per document (evicting when it is released); regroup holds none (evicting when the
     # next document starts). Both must hold the same index whenever a document is matched.

@@ -705,6 +705,7 @@ class ClaimMatcher:
         self._claim_recency: dict[str, int] = {}
         self.evicted_claims = 0
         self.forgotten_keys = 0  # idf counts dropped past MAX_COUNTED_KEYS
+        self._keys_kept = 0  # how many counts the last pass over them kept
         self.verbatim_repeats = 0  # matches answered by a remembered wording, without scoring
         self._last_document: str | None = None  # of the latest add: eviction waits for a document boundary
         # The distinct (numbers, weekdays, people) of each claim's mentions: a new mention joins a claim only if it
@@ -881,7 +882,10 @@ class ClaimMatcher:
             self._evict_least_recent()
         if len(self._wording_claims) > MAX_REMEMBERED_WORDINGS:
             self._forget_wordings()
-        if len(self._document_frequency) > MAX_COUNTED_KEYS:
+        # After a pass that could not get under the cap (the indexed mentions carry more keys than it), the next one
+        # waits until as many keys have come again as a pass normally drops: not a sort of every count per document.
+        keys_per_pass = MAX_COUNTED_KEYS - int(MAX_COUNTED_KEYS * INDEX_EVICTION_TARGET)
+        if len(self._document_frequency) > max(MAX_COUNTED_KEYS, self._keys_kept + keys_per_pass):
             self._forget_rare_keys()
 
     def _forget_rare_keys(self) -> None:
@@ -899,6 +903,7 @@ class ClaimMatcher:
         for key in leaving:
             del counts[key]
         self.forgotten_keys += len(leaving)
+        self._keys_kept = len(counts)
 
     def _forget_wordings(self) -> None:
         """Drop the oldest remembered wordings, down to INDEX_EVICTION_TARGET of the cap.
