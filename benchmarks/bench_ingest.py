@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from pathlib import Path
 
 from procstat import peak_rss_kb, vm_kb
@@ -177,16 +178,17 @@ def child_ingest(folder: Path, database_path: Path, index_caps: tuple[int, int] 
         prepare.ingest_pipelined = recording
 
     # The run's grouping index, whose claims and remembered wordings are what the ingest process's memory grows
-    # with until their caps are reached.
-    matchers: list = []
+    # with until their caps are reached. Only a weak reference: the run drops its index before the flag pass, and a
+    # reference held here would keep it in the memory being measured.
+    latest_index: list[weakref.ReferenceType] = []
     loading = workbench.ingest.load_matcher
 
-    def keeping_matcher(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - records the index it returns
+    def noting_matcher(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - notes the index it returns
         matcher = loading(*args, **kwargs)
-        matchers.append(matcher)
+        latest_index[:] = [weakref.ref(matcher)]
         return matcher
 
-    workbench.ingest.load_matcher = keeping_matcher
+    workbench.ingest.load_matcher = noting_matcher
 
     # Resident memory of the ingest process and its worker at every tenth of the files, with how full the grouping
     # index is: bounded memory shows as a plateau once the fixed-size caches and the index are full, whatever the
@@ -203,7 +205,7 @@ def child_ingest(folder: Path, database_path: Path, index_caps: tuple[int, int] 
         if progress["done"] % step == 0 or progress["done"] == progress["total"]:
             main_mb = vm_kb(os.getpid(), "VmRSS:") / 1024
             started_mb = sum(vm_kb(pid, "VmRSS:") for pid in _descendants(os.getpid())) / 1024
-            index = matchers[-1] if matchers else None
+            index = latest_index[0]() if latest_index else None
             claims, wordings = (index.claims_held, index.wordings_held) if index is not None else (0, 0)
             trajectory.append((progress["done"], main_mb, started_mb, claims, wordings))
 
@@ -506,8 +508,9 @@ def main() -> None:
     parser.add_argument(
         "--index-caps",
         metavar="CLAIMS,WORDINGS",
-        help="the grouping index's caps for the ingest child (default: workbench's own, 5000,16384): smaller caps "
-        "fill sooner, to show the ingest process's memory levelling off once they are full",
+        help="the grouping index's caps for the ingest child (default: workbench.match's MAX_INDEXED_CLAIMS and "
+        "MAX_REMEMBERED_WORDINGS): smaller caps fill sooner, to show the ingest process's memory levelling off once "
+        "they are full",
     )
     parser.add_argument("--child", nargs=2, metavar=("FOLDER", "DB"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
