@@ -407,7 +407,9 @@ def test_a_group_whose_commit_fails_is_not_stored_and_the_matcher_is_read_again(
     from workbench import ingest
 
     monkeypatch.setattr(ingest, "BATCH_SECONDS", 60.0)
-    # A deferred foreign key is checked at COMMIT: a row breaking it makes the group's COMMIT fail.
+    # A deferred foreign key is checked at COMMIT: a row breaking it makes the group's COMMIT fail (with the checks
+    # on, which a group skips when no other connection committed).
+    monkeypatch.setattr(ingest.Ingester, "_checks_redundant", lambda _: False)
     store.conn.execute(
         "CREATE TABLE commit_guard (document TEXT REFERENCES documents(id) DEFERRABLE INITIALLY DEFERRED)"
     )
@@ -527,3 +529,65 @@ def test_a_run_sets_its_connection_settings_and_restores_them(tmp_path: Path, mo
     assert during == [(2, -32768, 10_000)] * 4
     assert settings() == before
     assert store.query("SELECT COUNT(*) FROM documents")[0][0] == 3
+
+
+def _foreign_keys_of_groups(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """PRAGMA foreign_keys inside each group's transaction as it opens (records, opens as usual)."""
+    from workbench import ingest
+
+    seen: list[int] = []
+    open_group = ingest.Ingester._open_group  # noqa: SLF001
+
+    def recording(self: ingest.Ingester) -> contextlib.ExitStack:
+        batch = open_group(self)
+        seen.append(store.conn.execute("PRAGMA foreign_keys").fetchone()[0])
+        return batch
+
+    monkeypatch.setattr(ingest.Ingester, "_open_group", recording)
+    return seen
+
+
+def test_groups_skip_foreign_key_checks_only_while_no_other_connection_commits(
+    store: Store, db_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench import ingest
+
+    monkeypatch.setattr(ingest, "BATCH_DOCUMENTS", 1)  # a group per document
+    opened = _foreign_keys_of_groups(store, monkeypatch)
+    first, second, third = sorted(seeds_dir.glob("*.txt"))
+    ingester = ingest.Ingester(store)
+    with ingester.batched():
+        ingester.ingest_file(first, ingest.IngestReport())
+        ingester.ingest_file(second, ingest.IngestReport())
+        with open_store(db_path) as reviewer, reviewer.write():
+            reviewer.conn.execute("UPDATE reviews SET note = 'checked' WHERE rowid = 1")
+        ingester.ingest_file(third, ingest.IngestReport())
+    # No other connection between the index's loading and the first two groups; a reviewer's commit before the third.
+    assert opened == [0, 0, 1]
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # on again once the run is done
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_a_claim_deleted_by_another_connection_is_never_referenced_unchecked(
+    store: Store, db_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from workbench import ingest
+
+    monkeypatch.setattr(ingest, "BATCH_DOCUMENTS", 1)
+    opened = _foreign_keys_of_groups(store, monkeypatch)
+    first, second, _ = sorted(seeds_dir.glob("*.txt"))
+    ingester = ingest.Ingester(store)
+    with ingester.batched():
+        ingester.ingest_file(first, ingest.IngestReport())
+    # Another connection deletes every claim behind the index's back (no correction recorded, so nothing re-points
+    # the passages): the next document's passages that join those claims must fail the checks, not be stored.
+    with open_store(db_path) as other:
+        other.conn.execute("PRAGMA foreign_keys = OFF")
+        with other.write():
+            other.conn.execute("DELETE FROM claims")
+    with pytest.raises(sqlite3.IntegrityError), ingester.batched():
+        ingester.ingest_file(second, ingest.IngestReport())
+    assert opened == [0, 1]
+    assert store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
