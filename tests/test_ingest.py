@@ -591,3 +591,34 @@ def test_a_claim_deleted_by_another_connection_is_never_referenced_unchecked(
         ingester.ingest_file(second, ingest.IngestReport())
     assert opened == [0, 1]
     assert store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
+
+
+def test_a_run_in_the_main_thread_freezes_survivors_and_thaws_them_at_the_end(
+    store: Store, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    monkeypatch.setattr(ingest, "GC_FREEZE_EVERY_FILES", 2)
+    frozen_after: list[int] = []
+    ingest_paths(store, sorted(seeds_dir.glob("*.txt")), on_file=lambda _: frozen_after.append(gc.get_freeze_count()))
+    assert frozen_after[0] == 0 and frozen_after[1] > 0  # frozen once the second file is done
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_run_in_another_thread_leaves_the_collector_alone(
+    store: Store, db_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import threading
+
+    monkeypatch.setattr(ingest, "GC_FREEZE_EVERY_FILES", 1)
+    frozen: list[int] = []
+
+    def run() -> None:
+        with open_store(db_path) as own:  # a connection belongs to its thread
+            ingest_paths(own, sorted(seeds_dir.glob("*.txt")), on_file=lambda _: frozen.append(gc.get_freeze_count()))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert frozen == [0, 0, 0]
