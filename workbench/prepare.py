@@ -15,6 +15,7 @@ means), and is ended on every way out of the run.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import signal
@@ -28,7 +29,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from workbench.ingest import DecodedDocument, FileProblem, read_document, split_and_extract
+from workbench.ingest import GC_FREEZE_EVERY_FILES, DecodedDocument, FileProblem, read_document, split_and_extract
 from workbench.match import FEATURE_CACHE_SIZE, MatchFeatures, compute_features
 from workbench.models import ExtractedClaim, SentenceSpan
 from workbench.store import Store, open_store
@@ -197,6 +198,9 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
         from workbench.extract.checkworthiness import default_model
 
         default_model()  # loaded before saying ready, so the first document is not held up by it
+        # As in the ingest process (see GC_FREEZE_EVERY_FILES): the model and the caches filling up live as long as
+        # the worker, which makes no reference cycles; this process is the worker's alone, so nothing is thawed.
+        gc.freeze()
         conn.send(_Ready())
         sent = _SentWordings()
         with contextlib.ExitStack() as stores:
@@ -212,6 +216,8 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
                     if isinstance(answer, PreparedDocument):
                         answer = sent.with_features(answer)
                     documents += 1
+                    if documents % GC_FREEZE_EVERY_FILES == 0:
+                        gc.freeze()
                 busy += time.perf_counter() - started
                 conn.send(answer)
         conn.send(WorkerStats(documents, busy, _peak_rss_kb()))
