@@ -622,3 +622,56 @@ def test_a_run_in_another_thread_leaves_the_collector_alone(
     thread.start()
     thread.join()
     assert frozen == [0, 0, 0]
+
+
+def test_new_claims_stored_with_their_figures_equal_a_recount(
+    store: Store, tmp_path: Path, benchmark_corpus: ModuleType
+) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in benchmark_corpus.generate_corpus(40, seed=5):
+        (folder / name).write_text(text, encoding="utf-8")
+    ingest_paths(store, [folder], pipeline=False)  # no corrections: new claims go in with their figures
+
+    kept = store.query("SELECT id, source_count, document_count, checkworthiness, claimant FROM claims ORDER BY id")
+    recounted = store.query(
+        """
+        SELECT c.id, COUNT(m.id), COUNT(DISTINCT m.document_id), MAX(m.checkworthiness),
+               (SELECT claimant FROM mentions WHERE claim_id = c.id AND claimant IS NOT NULL ORDER BY rowid LIMIT 1)
+        FROM claims c JOIN mentions m ON m.claim_id = c.id GROUP BY c.id ORDER BY c.id
+        """
+    )
+    assert [tuple(row) for row in kept] == [tuple(row) for row in recounted]
+    assert any(row["source_count"] > 1 for row in kept)
+    # The search index holds each claim's text and claimant as stored.
+    indexed = store.query("SELECT COUNT(*) FROM claims_fts WHERE claims_fts MATCH ?", [f'"{kept[0]["claimant"]}"'])
+    assert kept[0]["claimant"] is None or indexed[0][0] > 0
+    store.conn.execute("INSERT INTO claims_fts (claims_fts) VALUES ('integrity-check')")
+
+
+def test_a_new_claim_takes_the_claimant_of_its_first_passage_naming_one() -> None:
+    def passage(mention: str, claim: str, start: int, claimant: str | None, score: float) -> ingest._PassageRow:  # noqa: SLF001
+        return ingest._PassageRow(  # noqa: SLF001
+            mention, claim, "d1", "d1:0", start, start + 5, "quote", "text", claimant, None, score, "now"
+        )
+
+    claim_rows = [
+        {"id": "c1", "claimant": None, "checkworthiness": 0.4, "source_count": 0, "document_count": 0},
+        {"id": "c2", "claimant": "Kremlin", "checkworthiness": 0.9, "source_count": 0, "document_count": 0},
+    ]
+    passages = [
+        passage("m1", "c1", 0, None, 0.4),
+        passage("m2", "c2", 10, "Kremlin", 0.9),
+        passage("m3", "c1", 20, "Dmitry Peskov", 0.7),
+        passage("m4", "c1", 30, "Zelensky", 0.2),
+        passage("m5", "c-old", 40, "Someone", 1.0),  # a claim stored before: not this function's
+    ]
+    ingest._figures_of_new_claims(claim_rows, passages)  # noqa: SLF001
+    first, second = claim_rows
+    assert (first["claimant"], first["checkworthiness"], first["source_count"], first["document_count"]) == (
+        "Dmitry Peskov",
+        0.7,
+        3,
+        1,
+    )
+    assert (second["claimant"], second["checkworthiness"], second["source_count"]) == ("Kremlin", 0.9, 1)
