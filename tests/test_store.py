@@ -134,3 +134,22 @@ def test_in_list_chunks_slices_within_the_parameter_limit_and_keeps_every_value(
     assert all(placeholders == ",".join("?" * len(chunk)) for chunk, placeholders in chunks)
     assert [value for chunk, _ in chunks for value in chunk] == values
     assert list(in_list_chunks([])) == []
+
+
+def test_a_nested_write_that_fails_undoes_only_its_own_changes(db_path: Path) -> None:
+    with open_store(db_path) as store:
+        store.conn.execute("CREATE TABLE notes (text TEXT)")
+        with store.write():
+            store.conn.execute("INSERT INTO notes VALUES ('outer')")
+            with pytest.raises(RuntimeError), store.write():
+                store.conn.execute("INSERT INTO notes VALUES ('inner, undone')")
+                with store.write():
+                    store.conn.execute("INSERT INTO notes VALUES ('innermost, undone with it')")
+                raise RuntimeError("inner failed")
+            with store.write():  # the same depth again: a fresh savepoint
+                store.conn.execute("INSERT INTO notes VALUES ('inner, kept')")
+        assert [row[0] for row in store.conn.execute("SELECT text FROM notes ORDER BY rowid")] == [
+            "outer",
+            "inner, kept",
+        ]
+        assert not store.conn.in_transaction
