@@ -575,3 +575,10 @@ def test_side_by_side_writes_each_sources_values_as_its_stored_spans_do(seeded_s
         for flag in flags:
             stored = [span.text or span.value for span in flag.spans if span.mention_id == view.mention_id]
             assert [text for kind, text in view.written if kind == flag.kind] == stored
+
+
+def test_repeated_wordings_counted_without_their_detectors_give_the_same_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    counted = detect_discrepancies("c", wire_sources(3000))
+    monkeypatch.setattr(discrepancies, "MAX_TRACKED_WORDINGS", 0)  # no wording tracked: every source goes through all
+    assert detect_discrepancies("c", wire_sources(3000)) == counted
+    assert {flag.kind for flag in counted} == {"number", "spelling", "claimant", "hedging"}

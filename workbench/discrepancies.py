@@ -270,6 +270,8 @@ MAX_SPANS = 200
 # not the passages (the 20k corpus' largest claim has under 40 of each kind). A claim with a flood of distinct
 # values stops holding sources here: its stored spans are then a sample, while its summary still counts them all.
 MAX_HELD_SOURCES = 2000
+# Wordings of one claim whose repeats a scan counts (a few MB at most, for a claim with no repeats at all).
+MAX_TRACKED_WORDINGS = 4096
 # A capped number or date flag names its most stated values with their counts instead of every source's values.
 MAX_SUMMARY_VALUES = 10
 
@@ -377,11 +379,35 @@ class _Scan:
         self.held: dict[int, SourceText] = {}
         detectors, hold = self.detectors, self._hold
 
+        # A wording (sentence and claimant) met MAX_SPANS_PER_VALUE times has every key it files at its examples'
+        # cap, and a key's count only grows: from then on a detector's add could only count it, so its sources
+        # just add to the counts of the keys it holds (most passages of a big claim: they repeat a few wordings).
+        counted: dict[tuple[str, str | None], list[tuple[dict[Any, int], Hashable]]] = {}
+        times_met: dict[tuple[str, str | None], int] = {}
+
         def add(index: int, source: SourceText) -> None:
-            for kind, keys in _sentence_keys(source.sentence):
+            wording = (source.sentence, source.claimant)
+            keys_to_count = counted.get(wording)
+            if keys_to_count is not None:
+                for counts, key in keys_to_count:
+                    counts[key] += 1
+                return
+            found = _sentence_keys(source.sentence)
+            for kind, keys in found:
                 detectors[kind].add(index, source, keys, hold)
-            if source.claimant and source.claimant.strip():
+            named = bool(source.claimant and source.claimant.strip())
+            if named:
                 claimant.add(index, source, (source.claimant,), hold)
+            met = times_met.get(wording, 0) + 1
+            if met < MAX_SPANS_PER_VALUE:
+                if met > 1 or len(times_met) < MAX_TRACKED_WORDINGS:
+                    times_met[wording] = met
+                return
+            del times_met[wording]
+            keys_to_count = [(detectors[kind].counts, key) for kind, keys in found for key in keys]
+            if named:
+                keys_to_count.append((claimant.counts, source.claimant))
+            counted[wording] = keys_to_count
 
         # Every ingest runs this loop once per passage, and passages repeat a few wordings: one cache look-up gives
         # the keys of all the detectors that read only the sentence, and a detector without keys is not called.
