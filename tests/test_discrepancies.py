@@ -537,7 +537,9 @@ def test_a_claims_other_wordings_are_its_first_distinct_ones_in_passage_order(st
     _claim_in_store(store, "c2", ["Kyiv denied it.", "Kyiv denies it.", "Kyiv denied it.", "Ukraine denied it."])
     _claim_in_store(store, "c1", ["A drone hit it.", "B", "A drone hit it.", "C", "B", "D", "E"])
 
-    assert discrepancies._claim_wordings(store) == [
+    wordings, documents = discrepancies._claim_wordings_and_documents(store)
+    assert documents == {"c1": {"c1-d0", "c1-d6"}, "c2": {"c2-d0", "c2-d3"}}  # the first and last, by id
+    assert wordings == [
         ("c1", "A drone hit it."),
         ("c2", "Kyiv denied it."),
         ("c1", "B"),
