@@ -158,7 +158,12 @@ def scripts(quick: bool, workdir: Path) -> dict[str, tuple[list[str], Callable[[
     where = ["--workdir", str(workdir)]
     return {
         "ingest": (
-            [python, str(HERE / "bench_ingest.py"), "--sizes", "200,2000" if quick else "1000,10000", *where],
+            [
+                python,
+                str(HERE / "bench_ingest.py"),
+                *(["--sizes", "200,2000"] if quick else ["--sizes", "1000,10000", "--rounds", "3"]),
+                *where,
+            ],
             ingest_figures,
         ),
         "ui": ([python, str(HERE / "bench_ui.py"), *(["--sizes", "60", "10000"] if quick else []), *where], ui_figures),

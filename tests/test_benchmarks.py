@@ -28,13 +28,19 @@ def _bench_json(output: str) -> list[dict]:
 
 
 def test_ingest_benchmark_reports_ratio_stages_and_index_fill(tmp_path: Path) -> None:
-    result = _run("bench_ingest.py", "--sizes", "12,24", "--no-cli", "--index-caps", "5,40", "--workdir", str(tmp_path))
+    result = _run(
+        "bench_ingest.py", "--sizes", "12,24", "--no-cli", "--index-caps", "5,40", "--rounds", "3",
+        "--workdir", str(tmp_path),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert "linearity: 2x the articles" in result.stdout
+    assert "24 articles, every round" in result.stdout
     assert "caps 5 / 40" in result.stdout
     measured = _bench_json(result.stdout)
     assert [entry["size"] for entry in measured] == [12, 24]
     for entry in measured:
+        ratios = sorted(ingest / floor for floor, ingest in entry["rounds"])
+        assert len(ratios) == 3 and entry["ingest_seconds"] / entry["floor_seconds"] == ratios[1]  # the median round
         child = entry["child"]
         assert child["counts"]["documents"] == entry["size"]
         assert entry["ingest_seconds"] > 0 and entry["floor_seconds"] > 0
@@ -66,3 +72,9 @@ def test_search_and_export_benchmarks_run(tmp_path: Path) -> None:
     export = _run("bench_export.py", "--claims", "300", "--keep", str(tmp_path / "export"))
     assert export.returncode == 0, export.stderr[-2000:]
     assert "csv" in export.stdout.lower()
+
+
+def test_ingest_benchmark_refuses_zero_rounds_in_one_line(tmp_path: Path) -> None:
+    result = _run("bench_ingest.py", "--sizes", "12", "--rounds", "0", "--workdir", str(tmp_path))
+    assert result.returncode == 2
+    assert "--rounds must be at least 1" in result.stderr and "Traceback" not in result.stderr
