@@ -628,13 +628,14 @@ class Ingester:
         """Begin a group's transaction, without foreign-key checks when they cannot fail.
 
         A group writes each document before its sentences and both before its passages, so the only reference that
-        could dangle is a passage's claim named by the grouping index, and only another connection deletes claims
-        (a reviewer's merge). While none has committed since the index last agreed with the store (`data_version`
-        is as it was then), every claim it names exists, and the three index look-ups a passage costs (its claim,
-        document and sentence) and the one a sentence costs are spent for nothing: about 0.45 s of the ingest
-        process's 10.4 s of CPU for the files of a 10,000-article run (the files phase replayed in one process). The
-        pragma only changes outside a transaction, so it is set before BEGIN and the version checked after it: a
-        commit that came in between reopens the group with the checks on.
+        could dangle is a passage's claim named by the grouping index. Claims are deleted by another connection (a
+        reviewer's merge) or, on this one, by applying corrections, which then gives every claim a passage names its
+        row again (`corrections._sync_claims`) before the group commits. So while no other connection has committed
+        since the index last agreed with the store (`data_version` is as it was then), the three index look-ups a
+        passage costs (its claim, document and sentence) and the one a sentence costs are spent for nothing: about
+        0.45 s of the ingest process's 10.4 s of CPU for the files of a 10,000-article run (the files phase replayed
+        in one process). The pragma only changes outside a transaction, so it is set before BEGIN and the version
+        checked after it: a commit that came in between reopens the group with the checks on.
         """
         conn = self.store.conn
         unchecked = self._index_agrees_at is not None and self._checks_redundant()
