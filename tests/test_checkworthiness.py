@@ -218,8 +218,9 @@ def test_char_block_scores_as_the_tfidf_formula_term_by_term() -> None:
             block.term_ids[gram] for gram in char_wb_ngrams(sentence, block.ngram_range) if gram in block.term_ids
         )
         term_frequency = {term: 1.0 + math.log(count) for term, count in counts.items()}
-        norm = math.sqrt(sum((tf * block.idf[term]) ** 2 for term, tf in term_frequency.items()))
-        dot = sum(tf * block.weighted[term] for term, tf in term_frequency.items())
+        idf, weighted = block._idf_array, block._weighted_array  # noqa: SLF001 - the char block's weights
+        norm = math.sqrt(sum((tf * idf[term]) ** 2 for term, tf in term_frequency.items()))
+        dot = sum(tf * weighted[term] for term, tf in term_frequency.items())
         expected = dot / norm if norm else 0.0
         assert block.score(sentence) == pytest.approx(expected, rel=1e-12, abs=1e-12)
         # The cached per-word arrays are shared, so scoring must leave them as they were.

@@ -248,6 +248,8 @@ class _TfidfBlock:
         # saves joining each into a string (tokens hold no spaces, so both keys name the same n-gram). The words
         # share the unigrams' strings; the bigrams of the shipped model take about 1.5 MB.
         self._ngram_ids: dict[tuple[str, ...], int] = {}
+        # Each block keeps its weights in the form its scoring reads, only that one (both processes of a run load
+        # the model at start-up).
         if analyzer == "word":
             unigrams = {term: term for term in self.term_ids if " " not in term}
             self._ngram_ids = {
@@ -255,15 +257,15 @@ class _TfidfBlock:
                 for term, index in self.term_ids.items()
                 if " " in term
             }
-        # The word block: a sentence has a few dozen word n-grams, where indexing plain float lists beats building
-        # numpy arrays.
-        self.weighted: list[float] = (idf * coefficients).tolist()
-        self.idf: list[float] = idf.tolist()
-        self.idf_squared: list[float] = [value * value for value in self.idf]
-        # The char block: a sentence has ~450 char n-grams (~300 distinct), where a Counter and a Python loop over
-        # them cost three times what sorting and summing them in numpy does.
-        self._weighted_array = idf * coefficients
-        self._idf_array = np.asarray(idf, dtype=np.float64)
+            # A sentence has a few dozen word n-grams, where indexing plain float lists beats building numpy arrays.
+            self.weighted: list[float] = (idf * coefficients).tolist()
+            self.idf: list[float] = idf.tolist()
+            self.idf_squared: list[float] = [value * value for value in self.idf]
+        else:
+            # A sentence has ~450 char n-grams (~300 distinct), where a Counter and a Python loop over them cost
+            # three times what sorting and summing them in numpy does.
+            self._weighted_array = idf * coefficients
+            self._idf_array = np.asarray(idf, dtype=np.float64)
         # Looked up once per word, not once per sentence: the lookups were most of the block's time. The n-grams
         # outside the vocabulary weigh nothing, so they are left out.
         self._known_char_terms = lru_cache(maxsize=CHAR_GRAM_CACHE_SIZE)(self._look_up_char_terms)
