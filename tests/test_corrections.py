@@ -284,3 +284,29 @@ def _sha256(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_undoing_a_merge_of_more_passages_than_a_statement_takes_restores_them_all(
+    seeded_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from workbench import store as store_module
+    from workbench.corrections import undo_correction
+
+    # One claim gathers the passages of twenty, then goes into another claim.
+    source, *others, target = single_source_claims(seeded_store, 22)
+    for other in others:
+        merge_claims(seeded_store, other, source, reviewer="ana")
+    before = assignment(seeded_store)
+    moved = [mention for mention, claim in before.items() if claim == source]
+    result = merge_claims(seeded_store, source, target, reviewer="ana")
+    # A statement here takes 16 parameters at most, fewer than the merge moved passages (a claim quoted by tens of
+    # thousands meets SQLite's own limit the same way); lists are cut to two values a statement.
+    monkeypatch.setattr(store_module, "IN_LIST_CHUNK", 2)
+    seeded_store.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 16)
+    assert len(moved) > 16
+
+    undo_correction(seeded_store, result.history_id, reviewer="ana")
+
+    assert assignment(seeded_store) == before

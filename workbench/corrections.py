@@ -212,12 +212,13 @@ def undo_correction(store: Store, history_id: int, *, reviewer: str) -> Change:
         touched = {fact.claim_id, *([fact.other_claim_id] if fact.other_claim_id else [])}
         _defer_foreign_keys(store)
         if fact.kind in ("merge", "split") and fact.other_claim_id:
-            # Passages the fact moved go back to the claim they came from, unless something moved them since.
-            placeholders = ",".join("?" * len(fact.mention_ids))
-            store.conn.execute(
-                f"UPDATE mentions SET claim_id = ? WHERE claim_id = ? AND id IN ({placeholders})",
-                [fact.other_claim_id, fact.claim_id, *fact.mention_ids],
-            )
+            # Passages the fact moved go back to the claim they came from, unless something moved them since. (A
+            # merge of a claim quoted thousands of times names thousands: more than one statement's parameters.)
+            for chunk, placeholders in in_list_chunks(fact.mention_ids):
+                store.conn.execute(
+                    f"UPDATE mentions SET claim_id = ? WHERE claim_id = ? AND id IN ({placeholders})",
+                    [fact.other_claim_id, fact.claim_id, *chunk],
+                )
         elif fact.kind == "edit" and fact.field:
             _reset_field(store, fact)
         _after_change(store, touched)
