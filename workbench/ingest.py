@@ -1209,8 +1209,7 @@ def _figures_of_new_claims(claim_rows: list[dict], passages: list[_PassageRow]) 
             continue
         row["source_count"] += 1
         row["document_count"] = 1
-        if row["checkworthiness"] is None or passage.checkworthiness > row["checkworthiness"]:
-            row["checkworthiness"] = passage.checkworthiness
+        row["checkworthiness"] = max(row["checkworthiness"], passage.checkworthiness)
         if row["claimant"] is None and passage.claimant is not None:
             row["claimant"] = passage.claimant  # the first passage that names one, as the recount takes it
 
