@@ -439,6 +439,62 @@ def test_a_remembered_wording_whose_claim_now_disagrees_on_details_is_scored_as_
     assert matcher.match("Drones hit the Kalynivka depot on May 9", None, "doc-d") is None
 
 
+def _index_state(matcher: ClaimMatcher) -> tuple:
+    return (
+        len(matcher),
+        matcher.verbatim_repeats,
+        dict(matcher._document_frequency),  # noqa: SLF001
+        dict(matcher._claim_recency),  # noqa: SLF001
+        dict(matcher._claim_last_document),  # noqa: SLF001
+        {key: dict(value) for key, value in matcher._postings.items() if value},  # noqa: SLF001
+        dict(matcher._wording_claims),  # noqa: SLF001
+    )
+
+
+def test_add_repeat_leaves_the_index_match_and_add_would_leave() -> None:
+    wordings = [
+        ("Putin was not in the Kremlin at the time of the attack", "Dmitry Peskov"),
+        ("Drones hit the Kalynivka depot on May 9", None),
+        ("Putin was not in the Kremlin at the time of the attack", "Dmitry Peskov"),
+        ("Drones hit the Kalynivka depot on May 9", None),
+        ("Putin was not in the Kremlin at the time of the attack", "Kremlin"),
+    ]
+    by_steps, in_one = loaded_matcher(), loaded_matcher()
+    for number, (text, claimant) in enumerate(wordings):
+        document = f"doc-{number}"
+        expected = by_steps.match(text, claimant, document) or f"c-{number}"
+        by_steps.add(expected, text, claimant, document)
+        joined = in_one.add_repeat(text, claimant, document)
+        if joined is None:
+            joined = in_one.match(text, claimant, document) or f"c-{number}"
+            in_one.add(joined, text, claimant, document)
+        assert joined == expected
+    assert in_one.verbatim_repeats == 2
+    assert _index_state(in_one) == _index_state(by_steps)
+
+
+def test_add_repeat_changes_nothing_for_a_wording_it_does_not_remember_and_rolls_back_exactly() -> None:
+    matcher = loaded_matcher()
+    matcher.add("c-depot", "Drones hit the Kalynivka depot on May 9", None, "doc-a")
+    matcher.add("c-depot", "Drones hit the Kalynivka depot on May 3", None, "doc-b")  # as a hand correction can
+    before = _index_state(matcher)
+    assert matcher.add_repeat("Drones hit the Kalynivka depot overnight", None, "doc-c") is None
+    # Remembered, but its claim now disagrees on the date: scored as `match` would, not joined.
+    assert matcher.add_repeat("Drones hit the Kalynivka depot on May 9", None, "doc-c") is None
+    assert _index_state(matcher) == before
+    checkpoint = matcher.checkpoint()
+    matcher.add("c-absent", "Putin was not in the Kremlin at the time of the attack", "Dmitry Peskov", "doc-c")
+    after_add = _index_state(matcher)
+    assert matcher.add_repeat("Putin was not in the Kremlin at the time", "Dmitry Peskov", "doc-d") is None
+    assert matcher.add_repeat("Putin was not in the Kremlin at the time of the attack", "Dmitry Peskov", "doc-d") == (
+        "c-absent"
+    )
+    assert _index_state(matcher) != after_add
+    matcher.rollback(checkpoint)
+    matcher.release(checkpoint)
+    assert _index_state(matcher)[2:] == before[2:]
+
+
 def test_remembered_wordings_leave_with_their_claim_and_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     from workbench import match
 

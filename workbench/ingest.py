@@ -824,29 +824,36 @@ class Ingester:
             claim_rows: list[dict] = []
             mention_rows: list[_PassageRow] = []
             touched: set[str] = set()
+            matcher = self.matcher
             for claim in extracted:
-                claim_id = self.matcher.match(claim.text, claim.claimant, document_id)
-                if claim_id is None:
-                    claim_id = claim_id_for(document.raw_hash, claim.start, claim.end)
-                    if claim_id in touched:
-                        continue
-                    claim_rows.append(
-                        {
-                            "id": claim_id,
-                            "text": claim.text,
-                            "claimant": claim.claimant,
-                            "channel": claim.channel,
-                            "checkworthiness": round(claim.checkworthiness, 4),
-                            "source_count": 0,
-                            "document_count": 0,
-                            "sort_key": seq * SORT_KEY_DOCUMENT_STRIDE + claim.start,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                    )
-                    new_claims += 1
-                else:
+                # Most passages repeat a wording the index remembers: one call matches and adds them.
+                claim_id = matcher.add_repeat(claim.text, claim.claimant, document_id)
+                if claim_id is not None:
                     joined += 1
+                else:
+                    claim_id = matcher.match(claim.text, claim.claimant, document_id)
+                    if claim_id is None:
+                        claim_id = claim_id_for(document.raw_hash, claim.start, claim.end)
+                        if claim_id in touched:
+                            continue
+                        claim_rows.append(
+                            {
+                                "id": claim_id,
+                                "text": claim.text,
+                                "claimant": claim.claimant,
+                                "channel": claim.channel,
+                                "checkworthiness": round(claim.checkworthiness, 4),
+                                "source_count": 0,
+                                "document_count": 0,
+                                "sort_key": seq * SORT_KEY_DOCUMENT_STRIDE + claim.start,
+                                "created_at": now,
+                                "updated_at": now,
+                            }
+                        )
+                        new_claims += 1
+                    else:
+                        joined += 1
+                    matcher.add(claim_id, claim.text, claim.claimant, document_id)
                 touched.add(claim_id)
                 mention_rows.append(
                     _PassageRow(
@@ -864,7 +871,6 @@ class Ingester:
                         now,
                     )
                 )
-                self.matcher.add(claim_id, claim.text, claim.claimant, document_id)
             gains = self._store_claims_and_mentions(claim_rows, mention_rows, touched, now)
             if self._batch is None:
                 gains.write(self.store, now)
