@@ -364,6 +364,38 @@ def test_a_worker_that_fails_says_why_and_the_ingest_process_finishes_the_run(
     assert _gone(worker_used[0].pid or 0) and multiprocessing.active_children() == []
 
 
+def test_paths_go_to_the_worker_a_few_to_a_message_and_come_back_in_order(corpus_folder: Path) -> None:
+    files = sorted(corpus_folder.glob("*.txt"))[:10]
+    messages: list[object] = []
+    with PreparationWorker(ingest.DEFAULT_MAX_BYTES, window=16) as worker:
+        wait_until(worker.ready, timeout=30, what="the worker to start")
+        connection = worker._conn  # noqa: SLF001 - the messages themselves are what this test is about
+        assert connection is not None
+        send = connection.send
+
+        def recorded_send(message: object) -> None:
+            messages.append(message)
+            send(message)
+
+        connection.send = recorded_send  # type: ignore[method-assign]
+        assert all(worker.submit(path) for path in files[:9])
+        assert messages == []  # submitted, not sent yet
+        worker.flush()
+        outcomes = [worker.take() for _ in files[:9]]
+        # take() sends what is still unsent before it waits.
+        assert worker.submit(files[9])
+        outcomes.append(worker.take())
+    assert [len(message) for message in messages if isinstance(message, list)] == [4, 4, 1, 1]
+    assert [message for message in messages if not isinstance(message, list)] == [None]  # the goodbye
+
+    def summary(outcome: Outcome) -> object:
+        return (outcome.document.path, outcome.extracted) if isinstance(outcome, prepare.PreparedDocument) else outcome
+
+    here = [prepare.prepare_document(path, ingest.DEFAULT_MAX_BYTES) for path in files]
+    assert [summary(outcome) for outcome in outcomes] == [summary(outcome) for outcome in here]
+    assert any(isinstance(outcome, prepare.UnreadableFile) for outcome in here)
+
+
 def test_a_run_from_a_thread_uses_the_worker_too(
     corpus_folder: Path, tmp_path: Path, worker_used: list[PreparationWorker]
 ) -> None:
@@ -677,6 +709,9 @@ class _ScriptedWorker:
         if alive:
             self._in_flight.append(path.name)
         return alive
+
+    def flush(self) -> None:
+        pass  # submitted paths are in flight at once
 
     def answer_waiting(self) -> bool:
         return True  # the scripted answers are always at hand: nothing is prepared ahead of its turn
