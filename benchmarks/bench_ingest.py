@@ -61,6 +61,9 @@ TIMED_STAGES = (
     # A few bytes a file, but the write wakes the worker, and on a loaded machine the waker can lose its core.
     ("workbench.prepare:PreparationWorker", "submit", "handing files to the worker"),
     ("workbench.ingest:Ingester", "stored_already", "stored already? (hash)"),
+    # A passage repeating a wording the index remembers is matched and added in one call; the others go through
+    # match (scoring candidates) and add.
+    ("workbench.match:ClaimMatcher", "add_repeat", "group: verbatim repeats"),
     ("workbench.match:ClaimMatcher", "match", "group: match"),
     ("workbench.match:ClaimMatcher", "add", "group: add"),
     ("workbench.ingest", "load_matcher", "group: load index"),
