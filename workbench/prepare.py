@@ -24,6 +24,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from multiprocessing.connection import Connection, wait
 from operator import attrgetter
 from pathlib import Path
@@ -87,13 +88,19 @@ class PreparedDocument:
 _document_values = attrgetter(*(item.name for item in fields(DecodedDocument)))
 
 
+# A named tuple's _make is a Python-level call per item; tuple.__new__ with the class builds the same tuple in C
+# (3.7 against 6.9 us for a document's 22 sentences).
+_new_sentence_span = partial(tuple.__new__, SentenceSpan)
+_new_extracted_claim = partial(tuple.__new__, ExtractedClaim)
+
+
 def _rebuild_prepared(
     document: tuple, sentences: list[tuple], extracted: list[tuple], features: tuple
 ) -> PreparedDocument:
     return PreparedDocument(
         DecodedDocument(*document),
-        list(map(SentenceSpan._make, sentences)),
-        list(map(ExtractedClaim._make, extracted)),
+        list(map(_new_sentence_span, sentences)),
+        list(map(_new_extracted_claim, extracted)),
         features,
     )
 
