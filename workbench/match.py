@@ -782,7 +782,7 @@ class ClaimMatcher:
     def add_repeat(self, text: str, claimant: str | None, document_id: str) -> str | None:
         """`match` and then `add` in one step when the wording is a verbatim repeat the index remembers (most
         mentions of wire copy): the claim it joined, with the mention added; None, with nothing changed, otherwise
-        (then `match` and `add` as usual). The same index and answer as the two calls, for about half their time."""
+        (then `match` and `add` as usual). The same index and answer as the two calls: 2.5 -> 1.7 us a passage."""
         self._check_usable()
         self._evict_between_documents(document_id)
         claim_id = self._claim_of_wording(text, claimant)
