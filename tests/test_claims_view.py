@@ -231,3 +231,69 @@ def test_paging_a_view_larger_than_the_cache(tmp_path: Path) -> None:
         filtered = ClaimsView(store, claim_filter=status_filter("true"))
         assert filtered.count == len(range(0, count, 4))
         assert ClaimsView(store, claim_filter=ALL_CLAIMS, sort=SortOrder.SOURCES).row(0).source_count == 2
+
+
+# -- typing on in the search box ---------------------------------------------------------------------------
+
+TYPED = ["", "t", "th", "the", "the k", "the kr", "the kremlin", "the kre", "the", "", "dro", "drone", "drones", "pu"]
+
+
+def _orderings_of(store: Store) -> list[str]:
+    """The view's ordered reads of claims from now on (FTS5's own statements aside)."""
+    orderings: list[str] = []
+
+    def traced(statement: str) -> None:
+        if statement.startswith("SELECT c.rowid FROM claims c"):
+            orderings.append(statement)
+
+    store.conn.set_trace_callback(traced)
+    return orderings
+
+
+@pytest.mark.parametrize("sort", list(SortOrder))
+@pytest.mark.parametrize("claim_filter", [ALL_CLAIMS, status_filter("unreviewed")])
+def test_a_search_typed_on_lists_what_a_fresh_view_lists(review_store: Store, sort: SortOrder, claim_filter) -> None:  # noqa: ANN001
+    view = ClaimsView(review_store, claim_filter=claim_filter, sort=sort)
+    for step, typed in enumerate(TYPED):
+        if step == 6:  # a verdict given meanwhile, as the UI reports it
+            set_status(review_store, "c-drones", "true", reviewer="ana")
+            view.claim_changed("c-drones")
+        view.search = typed
+        view.reload()
+        assert ids(view) == ids(ClaimsView(review_store, claim_filter=claim_filter, sort=sort, search=typed)), typed
+
+
+def test_a_search_typed_on_narrows_the_listed_claims_without_ordering_them_again(review_store: Store) -> None:
+    view = ClaimsView(review_store)
+    orderings = _orderings_of(review_store)
+    view.search = "the"
+    view.reload()
+    view.search = "the kremlin"
+    view.reload()
+    assert orderings == []
+    assert ids(view) == ["c-drones", "c-absent"]
+    set_status(review_store, "c-drones", "misleading", reviewer="ana")  # a verdict, as the UI reports it
+    view.claim_changed("c-drones")
+    view.search = "the kremlin dro"
+    view.reload()
+    assert orderings == []
+    assert ids(view) == ["c-drones"]
+    view.search = "the"  # fewer words: wider, read again
+    view.reload()
+    assert len(orderings) == 1
+
+
+def test_a_change_the_view_was_not_told_of_is_read_afresh(review_store: Store) -> None:
+    unreviewed = status_filter("unreviewed")
+    view = ClaimsView(review_store, claim_filter=unreviewed)
+    other = sqlite3.connect(review_store.path)  # another process gives a verdict
+    other.execute("UPDATE reviews SET status = 'false' WHERE claim_id = 'c-drones'")
+    other.commit()
+    other.close()
+    view.search = "dro"
+    view.reload()
+    assert ids(view) == ["c-ban"]
+    set_status(review_store, "c-ban", "true", reviewer="ana")  # this connection, without claim_changed
+    view.search = "drone"
+    view.reload()
+    assert ids(view) == []

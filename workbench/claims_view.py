@@ -105,13 +105,28 @@ REVIEW_FILTERS = (FLAGGED, CONTRADICTED, CONFLICTS)
 MIN_PREFIX_LENGTH = 3
 
 
+def _search_terms(user_input: str) -> tuple[str, ...]:
+    return tuple(_SEARCH_TERM.findall(user_input))
+
+
+def _term_narrows(new: str, old: str) -> bool:
+    """Whether every claim `new` matches is one `old` matches (each as `fts_query` searches it): the same word, or a
+    longer one starting with a word searched as a prefix. Typing on at the end of a search only ever narrows it."""
+    return new == old or (len(old) >= MIN_PREFIX_LENGTH and new.startswith(old))
+
+
+# A search that keeps fewer than this share of the listed claims is ordered by SQLite (a few rows to sort) rather than
+# by walking the listed order in Python (~8 ms per 100,000 claims).
+NARROW_IN_SQL_SHARE = 8  # an eighth
+
+
 def fts_query(user_input: str) -> str | None:
     """Turn what a person typed into a safe FTS5 query: every word must match (as a prefix from 3 letters on).
 
     Words are quoted, so FTS syntax (`AND`, `"`, `*`, `:`, `NEAR(`...) typed by the user is plain text and can
     never raise a syntax error. Returns None when there is nothing to search for.
     """
-    terms = _SEARCH_TERM.findall(user_input)
+    terms = _search_terms(user_input)
     if not terms:
         return None
     return " ".join(f'"{term}"*' if len(term) >= MIN_PREFIX_LENGTH else f'"{term}"' for term in terms)
@@ -231,6 +246,9 @@ class ClaimsView:
     _positions: dict[int, int] | None = field(default=None, init=False, repr=False)
     _pages: OrderedDict[int, list[ClaimRow]] = field(default_factory=OrderedDict, init=False, repr=False)
     _progress: Progress | None = field(default=None, init=False, repr=False)
+    # What `_order` lists: (filter, sort, search terms, the other connections' commits and this one's changes as of
+    # then). Kept up to date by `claim_changed`, so a search typed on can narrow the list instead of reading it again.
+    _listed: tuple | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.reload()
@@ -252,16 +270,53 @@ class ClaimsView:
     def _needs_review_join(self) -> bool:
         return bool(self.claim_filter.where)
 
+    def _store_state(self) -> tuple[int, int]:
+        return self.store.data_version(), self.store.total_changes()
+
     def reload(self) -> None:
-        """Re-read which claims are in the view and their order; drops every cached row."""
-        conditions, params = self._conditions()
-        join = "LEFT JOIN reviews r ON r.claim_id = c.id" if self._needs_review_join() else ""
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        rows = self.store.conn.execute(f"SELECT c.rowid FROM claims c {join} {where} ORDER BY {self.sort.sql}", params)
-        self._order = array("q", (row[0] for row in rows))
+        """Re-read which claims are in the view and their order; drops every cached row.
+
+        A search that narrows the one listed (the user typed on), with nothing changed in the store since, keeps the
+        listed claims that match it, in their order: "the" matches most of 100,000 claims, and having SQLite order
+        them again took 107-146 ms against 36 ms for the matches alone.
+        """
+        terms = _search_terms(self.search)
+        state = self._store_state()
+        narrowed = self._narrowed_order(terms, state)
+        if narrowed is not None:
+            self._order = narrowed
+        else:
+            conditions, params = self._conditions()
+            join = "LEFT JOIN reviews r ON r.claim_id = c.id" if self._needs_review_join() else ""
+            where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+            rows = self.store.conn.execute(
+                f"SELECT c.rowid FROM claims c {join} {where} ORDER BY {self.sort.sql}", params
+            )
+            self._order = array("q", (row[0] for row in rows))
+        self._listed = (self.claim_filter, self.sort, terms, state)
         self._positions = None
         self._progress = None
         self.invalidate_rows()
+
+    def _narrowed_order(self, terms: tuple[str, ...], state: tuple[int, int]) -> array | None:
+        """The listed order cut down to what `terms` match, if they narrow the listed search of the same view and
+        the store is as it was listed; None when the view must be read afresh."""
+        if not terms or self._listed is None:
+            return None
+        listed_filter, listed_sort, listed_terms, listed_state = self._listed
+        if (listed_filter, listed_sort, listed_state) != (self.claim_filter, self.sort, state):
+            return None
+        if not all(any(_term_narrows(new, old) for new in terms) for old in listed_terms):
+            return None
+        matched = {
+            row[0]
+            for row in self.store.conn.execute(
+                "SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?", [fts_query(self.search)]
+            )
+        }
+        if len(matched) * NARROW_IN_SQL_SHARE < len(self._order):
+            return None
+        return array("q", filter(matched.__contains__, self._order))
 
     def invalidate_rows(self) -> None:
         """Forget cached rows (statuses, notes, counts may have changed); membership and order stay."""
@@ -295,6 +350,7 @@ class ClaimsView:
         rowid = int(row[0])
         conditions, params = self._conditions()
         if not conditions:
+            self._note_own_change()  # every claim is listed, whatever changed
             return
         belongs = self.store.conn.execute(
             "SELECT 1 FROM claims c LEFT JOIN reviews r ON r.claim_id = c.id"
@@ -304,9 +360,16 @@ class ClaimsView:
         position = self._position_of_rowid(rowid)
         if belongs and position is None:
             self.reload()
-        elif not belongs and position is not None:
+            return
+        if not belongs and position is not None:
             del self._order[position]
             self._positions = None
+        self._note_own_change()
+
+    def _note_own_change(self) -> None:
+        """The listed order is right again after this connection's change: a search typed on may narrow it."""
+        if self._listed is not None:
+            self._listed = (*self._listed[:3], self._store_state())
 
     def _position_of_rowid(self, rowid: int) -> int | None:
         if self._positions is None:
