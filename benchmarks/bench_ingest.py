@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_ingest.py [--sizes 1000,10000] [--seed 0] [--workdir DIR] [--timeout 1800]
                                                 [--no-cli] [--index-caps CLAIMS,WORDINGS] [--rounds N]
+                                                [--no-stage-timers]
 
 For each size, `benchmarks/corpus.py:generate_corpus(N)` is written to files under --workdir (once; reused), then,
 in this order and in the same run:
@@ -131,9 +132,11 @@ def time_floor(folder: Path, database_path: Path) -> tuple[int, float]:
 # -- children --------------------------------------------------------------------------------------------------
 
 
-def child_ingest(folder: Path, database_path: Path, index_caps: tuple[int, int] | None) -> None:
-    """Run ingest_paths with stage timers; print one JSON line. `index_caps` (claims, wordings) replace the grouping
-    index's caps, to show where memory levels off once the index is full."""
+def child_ingest(
+    folder: Path, database_path: Path, index_caps: tuple[int, int] | None, stage_timers: bool = True
+) -> None:
+    """Run ingest_paths (with stage timers unless told not to); print one JSON line. `index_caps` (claims, wordings)
+    replace the grouping index's caps, to show where memory levels off once the index is full."""
     import importlib
 
     import workbench.ingest
@@ -142,7 +145,7 @@ def child_ingest(folder: Path, database_path: Path, index_caps: tuple[int, int] 
     if index_caps is not None:
         workbench.match.MAX_INDEXED_CLAIMS, workbench.match.MAX_REMEMBERED_WORDINGS = index_caps
 
-    totals: dict[str, float] = {label: 0.0 for _, _, label in TIMED_STAGES}
+    totals: dict[str, float] = {label: 0.0 for _, _, label in TIMED_STAGES} if stage_timers else {}
 
     def timed(function, label: str):  # noqa: ANN001, ANN202 - a thin timing wrapper
         def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -154,7 +157,7 @@ def child_ingest(folder: Path, database_path: Path, index_caps: tuple[int, int] 
 
         return wrapper
 
-    for target, attribute, label in TIMED_STAGES:
+    for target, attribute, label in TIMED_STAGES if stage_timers else ():
         module_name, _, class_name = target.partition(":")
         try:
             owner = importlib.import_module(module_name)
@@ -375,7 +378,14 @@ def stored_documents(database_path: Path) -> int:
 # -- driver ----------------------------------------------------------------------------------------------------
 
 
-def measure_round(folder: Path, size: int, workdir: Path, timeout: float, index_caps: tuple[int, int] | None) -> dict:
+def measure_round(
+    folder: Path,
+    size: int,
+    workdir: Path,
+    timeout: float,
+    index_caps: tuple[int, int] | None,
+    stage_timers: bool = True,
+) -> dict:
     """One floor (best of two) and, right after it, one ingest child: a ratio measured side by side."""
     floor_runs = [time_floor(folder, workdir / f"bench-ingest-floor-{size}.db") for _ in range(2)]
     result: dict = {"size": size, "sentences": floor_runs[0][0]}
@@ -384,6 +394,8 @@ def measure_round(folder: Path, size: int, workdir: Path, timeout: float, index_
     command = [sys.executable, __file__, "--child", str(folder), str(ingest_db)]
     if index_caps is not None:
         command += ["--index-caps", ",".join(map(str, index_caps))]
+    if not stage_timers:
+        command.append("--no-stage-timers")
     seconds, ingest_rss, ingest_rss_parts, stdout = run_child(command, timeout)
     result.update(ingest_rss=ingest_rss, ingest_rss_parts=ingest_rss_parts)
     if stdout is None:
@@ -403,13 +415,14 @@ def measure(
     run_cli: bool,
     index_caps: tuple[int, int] | None,
     rounds: int = 1,
+    stage_timers: bool = True,
 ) -> dict:
     """The size's figures: of the round with the median ratio when there are several (each round's floor and
     ingest side by side; a shared machine slows one round or another, the floor as much as the ingest)."""
     folder = write_corpus(workdir, size, seed)
     done: list[dict] = []
     for _ in range(rounds):
-        done.append(measure_round(folder, size, workdir, timeout, index_caps))
+        done.append(measure_round(folder, size, workdir, timeout, index_caps, stage_timers))
         if done[-1]["ingest_seconds"] is None:
             break  # stopped: the figures say how far it got
     finished = [entry for entry in done if entry["ingest_seconds"] is not None]
@@ -488,7 +501,10 @@ def report(results: list[dict]) -> None:
                 f"{repetition['distinct_wordings']} distinct passage wordings (text + claimant) of "
                 f"{counts['mentions']} ({100 * repetition['distinct_wordings'] / max(1, counts['mentions']):.1f}%)"
             )
-        print("Time of the ingest process by stage:")
+        if not child["stages"]:
+            print("Time of the ingest process by stage: not measured (--no-stage-timers)")
+        else:
+            print("Time of the ingest process by stage:")
         accounted = 0.0
         for label, seconds in sorted(child["stages"].items(), key=lambda item: -item[1]):
             if seconds >= 0.005:
@@ -496,7 +512,8 @@ def report(results: list[dict]) -> None:
             if label != "group: load index":  # load_matcher's own adds are also counted under "group: add"
                 accounted += seconds
         rest = child["seconds"] - accounted
-        print(f"  {'storing + other':<26} {rest:8.2f} s  {100 * rest / child['seconds']:5.1f}%")
+        if child["stages"]:
+            print(f"  {'storing + other':<26} {rest:8.2f} s  {100 * rest / child['seconds']:5.1f}%")
         worker = child.get("worker")
         if worker:
             print(
@@ -558,6 +575,12 @@ def main() -> None:
         "MAX_REMEMBERED_WORDINGS): smaller caps fill sooner, to show the ingest process's memory levelling off once "
         "they are full",
     )
+    parser.add_argument(
+        "--no-stage-timers",
+        action="store_true",
+        help="time the ingest child without wrapping its stages (each timed call costs about a microsecond, and some "
+        "are made once a passage): for comparing two versions of workbench; no per-stage breakdown",
+    )
     parser.add_argument("--child", nargs=2, metavar=("FOLDER", "DB"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     sys.path.insert(0, str(REPO_ROOT))
@@ -571,7 +594,7 @@ def main() -> None:
             parser.error(f"--index-caps must be at least 1,1, not {arguments.index_caps!r}")
         index_caps = (claims, wordings)
     if arguments.child:
-        child_ingest(Path(arguments.child[0]), Path(arguments.child[1]), index_caps)
+        child_ingest(Path(arguments.child[0]), Path(arguments.child[1]), index_caps, not arguments.no_stage_timers)
         return
     if arguments.rounds < 1:
         parser.error(f"--rounds must be at least 1, not {arguments.rounds}")
@@ -587,6 +610,7 @@ def main() -> None:
                 not arguments.no_cli,
                 index_caps,
                 arguments.rounds,
+                not arguments.no_stage_timers,
             )
         )
         # Each size's figures as soon as they exist: a 10k run stopped by hand still leaves the 1k ones.

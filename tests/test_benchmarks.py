@@ -78,3 +78,14 @@ def test_ingest_benchmark_refuses_zero_rounds_in_one_line(tmp_path: Path) -> Non
     result = _run("bench_ingest.py", "--sizes", "12", "--rounds", "0", "--workdir", str(tmp_path))
     assert result.returncode == 2
     assert "--rounds must be at least 1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ingest_benchmark_times_stages_unless_told_not_to(tmp_path: Path) -> None:
+    timed = _run("bench_ingest.py", "--sizes", "40", "--no-cli", "--workdir", str(tmp_path))
+    untimed = _run("bench_ingest.py", "--sizes", "40", "--no-cli", "--no-stage-timers", "--workdir", str(tmp_path))
+    assert timed.returncode == 0 and untimed.returncode == 0, (timed.stderr[-2000:], untimed.stderr[-2000:])
+    stages = _bench_json(timed.stdout)[0]["child"]["stages"]
+    assert stages["group: verbatim repeats"] > 0 and stages["group: match"] > 0
+    [untimed_entry] = _bench_json(untimed.stdout)
+    assert untimed_entry["child"]["stages"] == {} and untimed_entry["child"]["counts"]["documents"] == 40
+    assert "by stage: not measured (--no-stage-timers)" in untimed.stdout and "storing + other" not in untimed.stdout
