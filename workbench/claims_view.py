@@ -248,7 +248,9 @@ class ClaimsView:
     _progress: Progress | None = field(default=None, init=False, repr=False)
     # What `_order` lists: (filter, sort, search terms, the other connections' commits and this one's changes as of
     # then). Kept up to date by `claim_changed`, so a search typed on can narrow the list instead of reading it again.
-    _listed: tuple | None = field(default=None, init=False, repr=False)
+    _listed: tuple[ClaimFilter, SortOrder, tuple[str, ...], tuple[int, int]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.reload()
@@ -369,7 +371,8 @@ class ClaimsView:
     def _note_own_change(self) -> None:
         """The listed order is right again after this connection's change: a search typed on may narrow it."""
         if self._listed is not None:
-            self._listed = (*self._listed[:3], self._store_state())
+            claim_filter, sort, terms, _ = self._listed
+            self._listed = (claim_filter, sort, terms, self._store_state())
 
     def _position_of_rowid(self, rowid: int) -> int | None:
         if self._positions is None:
