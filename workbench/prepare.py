@@ -201,7 +201,8 @@ def _peak_rss_kb() -> int:
 
 
 def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outcome]) -> None:
-    """The worker: answer each requested path with its outcome, in request order, until told to stop."""
+    """The worker: answer each message of paths with the list of their outcomes, in request order, until told to
+    stop."""
     # Inherited as ignored already (see PreparationWorker._start); set again for a start from a non-main thread.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     documents = 0
