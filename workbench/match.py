@@ -785,11 +785,11 @@ class ClaimMatcher:
         (then `match` and `add` as usual). The same index and answer as the two calls: 2.5 -> 1.7 us a passage."""
         self._check_usable()
         self._evict_between_documents(document_id)
-        claim_id = self._claim_of_wording(text, claimant)
-        if claim_id is None:
+        remembered = self._claim_of_wording(text, claimant)
+        if remembered is None:
             return None
+        claim_id, features = remembered
         self.verbatim_repeats += 1
-        features = _features(text, claimant)
         self._mention_count += 1
         _count_elements(self._document_frequency, features.blocking_keys)
         # As `add` finds it: the wording is this claim's, so it posts nothing and records no details.
@@ -854,8 +854,9 @@ class ClaimMatcher:
         self._wording_claims[wording] = claim_id
         return True
 
-    def _claim_of_wording(self, text: str, claimant: str | None) -> str | None:
-        """The indexed claim this exact wording was added to, if its details still agree (MAX_REMEMBERED_WORDINGS)."""
+    def _claim_of_wording(self, text: str, claimant: str | None) -> tuple[str, _Features] | None:
+        """The indexed claim this exact wording was added to, if its details still agree (MAX_REMEMBERED_WORDINGS),
+        with the wording's features (looked up for the check, and what `add_repeat` adds)."""
         claim_id = self._wording_claims.get((text, claimant))  # evicting a claim forgets its wordings
         if claim_id is None:
             return None
@@ -864,7 +865,7 @@ class ClaimMatcher:
             query, self._claim_details.get(claim_id, ())
         ):
             return None  # a wording without numbers, weekdays or people conflicts with nothing
-        return claim_id
+        return claim_id, query
 
     def _post(self, claim_id: str, features: _Features, document_id: str) -> list[str] | None:
         """Add a mention to the postings of its keys, at most MAX_POSTINGS_PER_CLAIM per key and claim.
@@ -1078,8 +1079,9 @@ class ClaimMatcher:
         """Return the id of the existing claim that `text` restates, or None for a new claim."""
         self._check_usable()
         self._evict_between_documents(document_id)
-        claim_id = self._claim_of_wording(text, claimant)
-        if claim_id is not None:
+        remembered = self._claim_of_wording(text, claimant)
+        if remembered is not None:
+            claim_id = remembered[0]
             self.verbatim_repeats += 1
         else:
             best = self.best_match(text, claimant, document_id)
