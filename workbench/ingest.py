@@ -542,28 +542,37 @@ def claim_id_for(content_hash: str, start: int, end: int) -> str:
 
 
 def load_matcher(store: Store) -> ClaimMatcher:
-    """The matcher holding every stored mention, built from one row per distinct wording of each claim.
+    """The matcher holding every stored mention, built from one entry per distinct wording of each claim.
 
     A verbatim repeat of a claim's wording only counts towards idf, so each wording is added once, with its count,
     in the order it first appeared: the index is the one adding every mention in order would build. (The document
     given is the wording's latest; stored documents are never ingested again, so the same-document rule never
     compares with them.)
+
+    The passages are read once, in storage order (NOT INDEXED, as `_claim_wordings_and_documents` does), and folded
+    into their wordings here. The same as a GROUP BY over (claim, text, claimant), which sorts every passage first:
+    0.59 -> 0.36 s at 10,000 articles, 2.4 -> 1.4 s at 40,000, each time a run adds to such a store. What is held
+    is one entry per distinct wording, as the index itself holds (11 MB at 40,000 articles, 14,877 wordings).
     """
+    # (claim id, text, claimant) -> [passages, document of the latest], in the order of their first passages
+    wordings: dict[tuple[str, str, str | None], list] = {}
+    claim_last: dict[str, int] = {}  # each claim's latest passage (rowids grow with ingest order)
+    for rowid, claim_id, text, claimant, document_id in store.conn.execute(
+        "SELECT rowid, claim_id, claim_text, claimant, document_id FROM mentions NOT INDEXED ORDER BY rowid"
+    ):
+        wording = (claim_id, text, claimant)
+        seen = wordings.get(wording)
+        if seen is None:
+            wordings[wording] = [1, document_id]
+        else:
+            seen[0] += 1
+            seen[1] = document_id
+        claim_last[claim_id] = rowid
     matcher = ClaimMatcher()
-    rows = store.conn.execute(
-        """
-        SELECT w.claim_id, w.claim_text, w.claimant, m.document_id, w.repeats,
-               MAX(w.last) OVER (PARTITION BY w.claim_id) AS claim_last
-        FROM (SELECT claim_id, claim_text, claimant, COUNT(*) AS repeats, MIN(rowid) AS first, MAX(rowid) AS last
-              FROM mentions GROUP BY claim_id, claim_text, claimant) w
-        JOIN mentions m ON m.rowid = w.last
-        ORDER BY w.first
-        """
-    )
-    # Each claim is as recent as its latest passage (rowids grow with ingest order), so a full index keeps the
-    # claims outlets mentioned last, as the run that stored them did.
-    for claim_id, text, claimant, document_id, repeats, claim_last in rows:
-        matcher.add(claim_id, text, claimant, document_id, repeats, last_seen=claim_last)
+    # Each claim is as recent as its latest passage, so a full index keeps the claims outlets mentioned last, as
+    # the run that stored them did.
+    for (claim_id, text, claimant), (repeats, document_id) in wordings.items():
+        matcher.add(claim_id, text, claimant, document_id, repeats, last_seen=claim_last[claim_id])
     return matcher
 
 
