@@ -228,6 +228,31 @@ def test_the_threshold_picks_the_path(
     assert len(worker_used) == 1
 
 
+def test_a_few_files_into_a_large_store_start_the_worker_and_store_what_one_process_would(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_used: list[PreparationWorker]
+) -> None:
+    names = sorted(path.name for path in corpus_folder.glob("synthetic_*.txt"))
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    for name in names[:-3]:
+        shutil.copy(corpus_folder / name, first / name)
+    for name in names[-3:]:
+        shutil.copy(corpus_folder / name, later / name)
+    _ingest(tmp_path / "pipelined.db", first, pipeline=False)
+    shutil.copy(tmp_path / "pipelined.db", tmp_path / "sequential.db")
+    stored = query_one(tmp_path / "pipelined.db", "SELECT COUNT(*) FROM mentions")
+
+    monkeypatch.setattr(ingest, "PIPELINE_MIN_STORED_PASSAGES", stored + 1)
+    _ingest(tmp_path / "sequential.db", later, pipeline=None)
+    assert worker_used == []  # three files into a store below the mark: one process
+    monkeypatch.setattr(ingest, "PIPELINE_MIN_STORED_PASSAGES", stored)
+    _ingest(tmp_path / "pipelined.db", later, pipeline=None)
+    assert len(worker_used) == 1  # the same three files into a store at the mark: the worker shares the flag pass
+    assert worker_used[0].failure is None
+    assert _table_contents(tmp_path / "pipelined.db") == _table_contents(tmp_path / "sequential.db")
+
+
 def test_the_worker_never_gets_more_than_the_window_ahead(
     corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_used: list[PreparationWorker]
 ) -> None:
@@ -1018,6 +1043,7 @@ def test_the_worker_is_handed_its_next_chunk_while_this_process_computes_one(
     with contextlib.closing(sqlite3.connect(sequential)) as conn:
         claims = conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
     monkeypatch.setattr(ingest, "DISCREPANCY_REFRESH_CHUNK", -(-claims // 3))  # three chunks
+    monkeypatch.setattr(ingest, "DISCREPANCY_REFRESH_MIN_CHUNKS", 1)
     computed_here = _slow_flags_here(monkeypatch, seconds=0.03)  # the worker is far faster
     _ingest(tmp_path / "pipelined.db", corpus_folder, pipeline=True)
 

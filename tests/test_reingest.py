@@ -178,7 +178,9 @@ def test_contradictions_stay_pending_until_recomputed(seeded_store, monkeypatch)
     monkeypatch.setattr(discrepancies, "contradiction_rows", crash)
     with pytest.raises(KeyboardInterrupt):
         Ingester(seeded_store).finish()
-    assert seeded_store.query("SELECT COUNT(*) FROM pending_discrepancy_refresh")[0][0] == len(claim_ids)
+    # The chunks before the last are written on their own; the last one goes with the contradictions, so it stays.
+    assert 1 <= seeded_store.query("SELECT COUNT(*) FROM pending_discrepancy_refresh")[0][0] < len(claim_ids)
+    assert seeded_store.query("SELECT COUNT(*) FROM contradictions")[0][0] == 0
 
     monkeypatch.undo()
     Ingester(seeded_store).finish()

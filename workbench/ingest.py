@@ -38,6 +38,10 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 SORT_KEY_DOCUMENT_STRIDE = 100_000_000
 # Claims whose discrepancy flags are recomputed per transaction at the end of a run (short write locks).
 DISCREPANCY_REFRESH_CHUNK = 200
+# ... and in at least this many chunks when there are fewer than that many chunks' worth: a run of a few articles into
+# a large store touches a hundred claims or so, among them the largest stories (40,000 passages each at 40,000
+# articles), and in a single chunk the preparation worker could not take any of them off this process.
+DISCREPANCY_REFRESH_MIN_CHUNKS = 8
 # WAL pages between automatic checkpoints while a run commits a transaction per document (SQLite's default is
 # 1,000). Each document dirties index pages all over the file, and a checkpoint writes back (and syncs) every page
 # the WAL holds: checkpointing a tenth as often writes a page touched by ten documents once, not ten times.
@@ -68,6 +72,9 @@ GC_FREEZE_EVERY_FILES = 64
 # grouping and storing done here (workbench.prepare). Measured on two idle cores, the worker's start-up is paid back
 # at about 30 files (20 files: 0.43 s in one process, 0.48 s with the worker; 100 files: 1.55 s, 1.17 s).
 PIPELINE_MIN_FILES = 30
+# A run of fewer files still starts the worker when the store holds this many passages: the run's end (the flags of
+# the claims it touched, every contradiction link) then costs seconds, and the worker takes half of it.
+PIPELINE_MIN_STORED_PASSAGES = 20_000
 # Files in hand at once in a pipelined run: the one being stored and those handed to the worker ahead of it. Enough
 # that this process never waits while the worker has work, few enough that memory does not depend on the corpus.
 PIPELINE_WINDOW = 16
@@ -977,10 +984,8 @@ class Ingester:
         pending = [
             row[0] for row in self.store.conn.execute("SELECT claim_id FROM pending_discrepancy_refresh ORDER BY 1")
         ]
-        chunks = [
-            pending[offset : offset + DISCREPANCY_REFRESH_CHUNK]
-            for offset in range(0, len(pending), DISCREPANCY_REFRESH_CHUNK)
-        ]
+        size = max(1, min(DISCREPANCY_REFRESH_CHUNK, -(-len(pending) // DISCREPANCY_REFRESH_MIN_CHUNKS)))
+        chunks = [pending[offset : offset + size] for offset in range(0, len(pending), size)]
         if chunks:
             _FlagPass(self.store, chunks, helper).run()
 
@@ -1288,7 +1293,7 @@ def ingest_paths(
         store.settings({"wal_autocheckpoint": INGEST_WAL_AUTOCHECKPOINT, **INGEST_PRAGMAS}),
         ingester.batched(),
     ):
-        if (total >= PIPELINE_MIN_FILES) if pipeline is None else pipeline:
+        if (total >= PIPELINE_MIN_FILES or (total and _holds_many_passages(store))) if pipeline is None else pipeline:
             from workbench.prepare import ingest_pipelined
 
             # Finished while the worker is still there: it shares the flag pass.
@@ -1303,6 +1308,12 @@ def ingest_paths(
         # What the run left in the WAL goes into the database now, not at some reviewer's next change.
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return report
+
+
+def _holds_many_passages(store: Store) -> bool:
+    """Whether the store holds PIPELINE_MIN_STORED_PASSAGES passages or more (an estimate: the latest rowid)."""
+    latest = store.conn.execute("SELECT max(rowid) FROM mentions").fetchone()[0]
+    return latest is not None and latest >= PIPELINE_MIN_STORED_PASSAGES
 
 
 @contextlib.contextmanager
