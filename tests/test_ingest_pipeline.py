@@ -1082,3 +1082,90 @@ def test_flags_are_computed_before_the_write_lock_and_again_if_a_reviewer_commit
 
     assert changed
     _assert_flags_are_current(db_path, changed[0])
+
+
+# Loading the grouping index of a store that holds documents: the worker computes part of the features.
+
+
+def test_the_worker_computes_part_of_the_index_features_and_the_index_is_the_same(
+    corpus_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_ingest_memory import _state
+
+    from workbench import match
+
+    db_path = tmp_path / "wb.db"
+    _ingest(db_path, corpus_folder, pipeline=False)
+    monkeypatch.setattr(ingest, "FEATURES_PER_REQUEST", 8)  # many requests even for this small store
+    monkeypatch.setattr(ingest, "FEATURES_BETWEEN_LOOKS", 2)
+    answered: list[int] = []
+    original = PreparationWorker.take_features
+
+    def recording(self: PreparationWorker, wait: bool) -> object:
+        answer = original(self, wait)
+        if isinstance(answer, list):
+            answered.append(len(answer))
+        return answer
+
+    monkeypatch.setattr(PreparationWorker, "take_features", recording)
+    with open_store(db_path) as store:
+        match._features.cache_clear()  # noqa: SLF001 - computed afresh, not remembered from the ingest
+        alone = _state(ingest.load_matcher(store))
+        match._features.cache_clear()  # noqa: SLF001 - so the worker's features are the ones the index takes
+        with PreparationWorker(ingest.DEFAULT_MAX_BYTES, window=16) as worker:
+            wait_until(worker.ready, timeout=30, what="the worker to start")
+            shared = _state(ingest.load_matcher(store, worker))
+            assert worker.failure is None
+    wordings = query_one(db_path, "SELECT COUNT(*) FROM (SELECT DISTINCT claim_text, claimant FROM mentions)")
+    assert len(answered) > 1 and 0 < sum(answered) < wordings  # both computed some
+    assert shared == alone
+
+
+class _HelperGoneAfterAsked:
+    """A worker that takes the first request and is gone before answering it."""
+
+    failure: str | None = None
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+
+    def ask_features(self, wordings: list[tuple[str, str | None]]) -> bool:
+        if self.failure is not None:
+            return False
+        self.asked.append(len(wordings))
+        return True
+
+    def take_features(self, wait: bool) -> None:
+        self.failure = "gone"
+        return None
+
+
+def test_features_the_worker_never_answered_are_computed_here(corpus_folder: Path, tmp_path: Path) -> None:
+    from test_ingest_memory import _state
+
+    db_path = tmp_path / "wb.db"
+    _ingest(db_path, corpus_folder, pipeline=False)
+    helper = _HelperGoneAfterAsked()
+    with open_store(db_path) as store:
+        alone = _state(ingest.load_matcher(store))
+        shared = _state(ingest.load_matcher(store, helper))  # type: ignore[arg-type]
+    assert helper.asked == [ingest.FEATURES_PER_REQUEST]
+    assert shared == alone
+
+
+def test_asking_for_features_keeps_the_outcomes_owed_for_take(corpus_folder: Path) -> None:
+    from workbench.match import compute_features
+
+    files = sorted(corpus_folder.glob("synthetic_*.txt"))[:6]
+    wording = ("Two drones were shot down over the Kremlin overnight", "Dmitry Peskov")
+    with PreparationWorker(ingest.DEFAULT_MAX_BYTES, window=16) as worker:
+        wait_until(worker.ready, timeout=30, what="the worker to start")
+        assert all(worker.submit(path) for path in files)
+        worker.flush()
+        # Asked while six outcomes are owed: they are received first, and still taken in turn afterwards.
+        assert worker.ask_features([wording])
+        assert worker.take_features(wait=True) == [compute_features(*wording)]
+        outcomes = [worker.take() for _ in files]
+        assert worker.failure is None
+    expected = [prepare.prepare_document(path, ingest.DEFAULT_MAX_BYTES) for path in files]
+    assert [outcome.document for outcome in outcomes] == [outcome.document for outcome in expected]  # type: ignore[union-attr]

@@ -760,3 +760,16 @@ def test_the_query_side_polarity_clash_is_polarity_clash() -> None:
             assert found == expected, (query_text, text)
             clashes += expected
     assert clashes
+
+
+def test_features_given_inside_others_leaves_the_outer_ones_given() -> None:
+    # The grouping index loads (with the worker's features) while a document is ingested (with its own).
+    from workbench import match
+
+    outer_wording, inner_wording = ("Two drones hit the Kremlin", "Peskov"), ("The drones were shot down", None)
+    outer, inner = match.compute_features(*outer_wording), match.compute_features(*inner_wording)
+    with match.features_given([(*outer_wording, outer)]):
+        with match.features_given([(*inner_wording, inner)]):
+            assert match._given_features == {outer_wording: outer, inner_wording: inner}  # noqa: SLF001
+        assert match._given_features == {outer_wording: outer}  # noqa: SLF001
+    assert match._given_features == {}  # noqa: SLF001

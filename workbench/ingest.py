@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 from charset_normalizer import from_bytes
 
 from workbench.extract import extract_claims, split_sentences
-from workbench.match import ClaimMatcher, MatchFeatures, features_given
+from workbench.match import ClaimMatcher, MatchFeatures, compute_features, features_given
 from workbench.models import UNREVIEWED, ExtractedClaim, SentenceSpan
 from workbench.store import Store, in_list_chunks, utc_now
 
@@ -548,7 +548,7 @@ def claim_id_for(content_hash: str, start: int, end: int) -> str:
     return "c" + hashlib.sha1(f"claim:{content_hash}:{start}:{end}".encode()).hexdigest()[:12]
 
 
-def load_matcher(store: Store) -> ClaimMatcher:
+def load_matcher(store: Store, helper: PreparationWorker | None = None) -> ClaimMatcher:
     """The matcher holding every stored mention, built from one entry per distinct wording of each claim.
 
     A verbatim repeat of a claim's wording only counts towards idf, so each wording is added once, with its count,
@@ -560,6 +560,9 @@ def load_matcher(store: Store) -> ClaimMatcher:
     into their wordings here. The same as a GROUP BY over (claim, text, claimant), which sorts every passage first:
     0.59 -> 0.36 s at 10,000 articles, 2.4 -> 1.4 s at 40,000, each time a run adds to such a store. What is held
     is one entry per distinct wording, as the index itself holds (11 MB at 40,000 articles, 14,877 wordings).
+
+    Computing the wordings' features is most of the rest; `helper`, the run's preparation worker, computes a share
+    of them (`_features_shared`).
     """
     # (claim id, text, claimant) -> [passages, document of the latest], in the order of their first passages
     wordings: dict[tuple[str, str, str | None], list] = {}
@@ -575,12 +578,68 @@ def load_matcher(store: Store) -> ClaimMatcher:
             seen[0] += 1
             seen[1] = document_id
         claim_last[claim_id] = rowid
+    given: GivenFeatures = ()
+    if helper is not None:
+        distinct = list(dict.fromkeys((text, claimant) for _, text, claimant in wordings))
+        shared = _features_shared(distinct, helper)
+        given = [(text, claimant, features) for (text, claimant), features in zip(distinct, shared, strict=True)]
     matcher = ClaimMatcher()
-    # Each claim is as recent as its latest passage, so a full index keeps the claims outlets mentioned last, as
-    # the run that stored them did.
-    for (claim_id, text, claimant), (repeats, document_id) in wordings.items():
-        matcher.add(claim_id, text, claimant, document_id, repeats, last_seen=claim_last[claim_id])
+    with features_given(given):
+        # Each claim is as recent as its latest passage, so a full index keeps the claims outlets mentioned last, as
+        # the run that stored them did.
+        for (claim_id, text, claimant), (repeats, document_id) in wordings.items():
+            matcher.add(claim_id, text, claimant, document_id, repeats, last_seen=claim_last[claim_id])
     return matcher
+
+
+# Wordings in one feature request to the preparation worker: a few tens of milliseconds of its work.
+FEATURES_PER_REQUEST = 256
+# Wordings this process computes between two looks at the worker's answer: the worker idles from its answer to the
+# next request, so the look comes often (one group of FEATURES_PER_REQUEST between looks: the worker computed a
+# third of the features, not half).
+FEATURES_BETWEEN_LOOKS = 16
+
+
+def _features_shared(wordings: list[tuple[str, str | None]], helper: PreparationWorker) -> list[MatchFeatures]:
+    """The features of `wordings`, in order: this process computes them from the start, the worker takes groups of
+    FEATURES_PER_REQUEST from the end, one at a time, until the two meet. Features are a pure function of the
+    wording, so who computed one changes nothing; if the worker fails, what it had not answered is computed here.
+    """
+    from workbench.prepare import NotAnsweredYet
+
+    computed: list[MatchFeatures | None] = [None] * len(wordings)
+    worker_from = len(wordings)  # the wordings from here on were handed to the worker
+    asked: range | None = None  # the wordings the worker was asked for and has not answered
+    usable = True
+    here = 0
+    while here < worker_from:
+        if usable and asked is not None:
+            answer = helper.take_features(wait=False)
+            if answer is None:
+                usable, asked = False, None
+            elif not isinstance(answer, NotAnsweredYet):
+                for index, features in zip(asked, answer, strict=True):
+                    computed[index] = features
+                asked = None
+        # Never the wordings this process gets to before its next look.
+        first = max(worker_from - FEATURES_PER_REQUEST, here + FEATURES_BETWEEN_LOOKS)
+        if usable and asked is None and first < worker_from:
+            if helper.ask_features(wordings[first:worker_from]):
+                asked, worker_from = range(first, worker_from), first
+            else:
+                usable = helper.failure is None  # not ready yet: asked again at the next look
+        for index in range(here, min(here + FEATURES_BETWEEN_LOOKS, worker_from)):
+            computed[index] = compute_features(*wordings[index])
+        here += FEATURES_BETWEEN_LOOKS
+    if usable and asked is not None:
+        answer = helper.take_features(wait=True)
+        if isinstance(answer, list):
+            for index, features in zip(asked, answer, strict=True):
+                computed[index] = features
+    return [
+        features if features is not None else compute_features(*wordings[index])
+        for index, features in enumerate(computed)
+    ]
 
 
 # A document's sentences and the claims extracted from them: what ingest computes before it looks at the store.
@@ -603,6 +662,8 @@ class Ingester:
         self.store = store
         self.max_bytes = max_bytes
         self._matcher: ClaimMatcher | None = None
+        # The run's preparation worker while a pipelined run goes on: it computes part of the index's features.
+        self.helper: PreparationWorker | None = None
         # The open group of documents (see `batched`): its transaction, documents and start, or None per document.
         self._batch: contextlib.ExitStack | None = None
         self._batch_documents = 0
@@ -727,7 +788,7 @@ class Ingester:
         if self._matcher is None:
             # Read first: a commit made while the index loads may or may not be in it, and must count as after it.
             self._index_agrees_at = self.store.data_version()
-            self._matcher = load_matcher(self.store)
+            self._matcher = load_matcher(self.store, self.helper)
         return self._matcher
 
     def _is_known(self, content_hash: str) -> bool:

@@ -419,13 +419,16 @@ def features_given(given: Iterable[tuple[str, str | None, _Features]]) -> Iterat
     """Let the features computed elsewhere (by the preparation worker) stand in for computing them here.
 
     Features are a pure function of (text, claimant), so a given one is exactly what this process would compute;
-    only the time differs. Held for one document: what its matching did not ask for is dropped afterwards.
+    only the time differs. Held for one document: what its matching did not ask for is dropped afterwards. Nested
+    (the grouping index loaded while a document is ingested), the outer block's are held again after the inner one.
     """
+    outer = dict(_given_features)
     _given_features.update(((text, claimant), features) for text, claimant, features in given)
     try:
         yield
     finally:
         _given_features.clear()
+        _given_features.update(outer)
 
 
 @lru_cache(maxsize=FEATURE_CACHE_SIZE)

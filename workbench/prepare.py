@@ -22,7 +22,7 @@ import signal
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import partial
 from multiprocessing.connection import Connection, wait
@@ -56,10 +56,18 @@ HANDED_TOGETHER_SHARE = 4  # a quarter
 # outcomes. A message each way per file (sending, receiving, a poll before each take) took about 4% of the ingest
 # process at 10,000 articles. Few enough that the first outcome of a group is not held up for long.
 FILES_PER_MESSAGE = 4
+
 # How long a run that ended normally waits for the worker's goodbye (its figures) before simply stopping it.
 GOODBYE_TIMEOUT_S = 5.0
 # How long a terminated worker is given to go before it is killed.
 STOP_TIMEOUT_S = 5.0
+
+
+class NotAnsweredYet:
+    """What `PreparationWorker.take_features` says when asked not to wait and the answer has not come."""
+
+
+NOT_ANSWERED_YET = NotAnsweredYet()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +176,21 @@ class FlagRows:
 
 
 @dataclass(frozen=True, slots=True)
+class FeatureRequest:
+    """Asks the worker for the matching features of claim wordings, (text, claimant) each: part of loading the
+    grouping index of a store that holds documents already (see `ingest.load_matcher`)."""
+
+    wordings: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRows:
+    """The answer to a FeatureRequest: each wording's features, in its order."""
+
+    features: list[MatchFeatures]
+
+
+@dataclass(frozen=True, slots=True)
 class _Ready:
     pass
 
@@ -224,6 +247,8 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
                     if request.database not in opened:
                         opened[request.database] = stores.enter_context(open_store(request.database, readonly=True))
                     answer: object = FlagRows(_flag_rows(opened[request.database], request.claim_ids))
+                elif isinstance(request, FeatureRequest):
+                    answer = FeatureRows([compute_features(text, claimant) for text, claimant in request.wordings])
                 else:
                     outcomes: list[Outcome] = []
                     for path in request:
@@ -405,6 +430,40 @@ class PreparationWorker:
             return False
         return True
 
+    def ask_features(self, wordings: Sequence[tuple[str, str | None]]) -> bool:
+        """Send a feature request; False if the worker is gone or not started yet. The outcomes of the paths
+        submitted so far are received first (`take` gives them in turn): with nothing else on its way either way,
+        a request larger than the pipe holds cannot block this process while the worker blocks sending to it."""
+        if not self.ready():
+            return False
+        self._receive_outcomes_owed()
+        if self.failure is not None:
+            return False
+        try:
+            self._conn.send(FeatureRequest(tuple(wordings)))
+        except OSError:
+            self._give_up(self._exit_description())
+            return False
+        return True
+
+    def take_features(self, wait: bool) -> list[MatchFeatures] | None | NotAnsweredYet:
+        """The features asked for with `ask_features` (waiting for them if `wait`, else NOT_ANSWERED_YET when they
+        have not come); None if the worker failed or is gone."""
+        if not wait and self.failure is None and self._conn is not None:
+            try:
+                arrived = self._conn.poll()  # not answer_waiting: outcomes held for `take` are no answer to this
+            except (EOFError, OSError):
+                arrived = True  # _answer finds out what happened
+            if not arrived:
+                return NOT_ANSWERED_YET
+        message = self._answer((FeatureRows,), "features")
+        return message.features if isinstance(message, FeatureRows) else None
+
+    def _receive_outcomes_owed(self) -> None:
+        self.flush()
+        while len(self._outcomes) < len(self._request_sizes) and self.failure is None:
+            self._outcomes.extend(self._outcome_list())
+
     def take_flags(self) -> list[tuple] | None:
         """The rows asked for with `ask_flags`, waiting for them; None if the worker failed or is gone."""
         message = self._answer((FlagRows,), "flags")
@@ -417,13 +476,17 @@ class PreparationWorker:
         self.flush()
         self._request_sizes.popleft()
         if not self._outcomes:
-            answer = self._answer((list,), "documents")
-            # None, the worker's own answer for a file it could not prepare, is one of the outcomes.
-            if answer is not None and not (answer and all(isinstance(outcome, _OUTCOME_TYPES) for outcome in answer)):
-                self._give_up("sent something other than documents")
-                answer = None
-            self._outcomes.extend(cast(list[Outcome], answer or ()))
+            self._outcomes.extend(self._outcome_list())
         return self._outcomes.popleft() if self._outcomes else None
+
+    def _outcome_list(self) -> list[Outcome]:
+        """The worker's next answer, a list of outcomes; empty if it failed, is gone or sent anything else."""
+        answer = self._answer((list,), "documents")
+        # None, the worker's own answer for a file it could not prepare, is one of the outcomes.
+        if answer is not None and not (answer and all(isinstance(outcome, _OUTCOME_TYPES) for outcome in answer)):
+            self._give_up("sent something other than documents")
+            answer = None
+        return cast(list[Outcome], answer or [])
 
     def _answer(self, expected: tuple[type, ...], what: str) -> object:
         """The worker's next message if it is one of `expected`; otherwise (a failure, the worker gone, anything else)
@@ -524,6 +587,16 @@ def _request_size(path: Path) -> int:
     return len(str(path).encode("utf-8", "surrogatepass")) + 32
 
 
+@contextlib.contextmanager
+def _helping(ingester: Ingester, worker: PreparationWorker) -> Iterator[None]:
+    """The worker helps the ingester (loading its grouping index) while the block runs."""
+    ingester.helper = worker
+    try:
+        yield
+    finally:
+        ingester.helper = None
+
+
 def ingest_pipelined(
     ingester: Ingester,
     files: Iterable[Path],
@@ -552,7 +625,7 @@ def ingest_pipelined(
     def next_file() -> Path | None:
         return held.pop() if held else next(remaining, None)
 
-    with PreparationWorker(ingester.max_bytes, window, prepare) as worker:
+    with PreparationWorker(ingester.max_bytes, window, prepare) as worker, _helping(ingester, worker):
         # (file, handed to the worker, its outcome if prepared here ahead of its turn) of each file looked at before
         # its turn, in file order
         ahead: deque[tuple[Path, bool, Outcome]] = deque()
