@@ -89,3 +89,26 @@ def test_ingest_benchmark_times_stages_unless_told_not_to(tmp_path: Path) -> Non
     [untimed_entry] = _bench_json(untimed.stdout)
     assert untimed_entry["child"]["stages"] == {} and untimed_entry["child"]["counts"]["documents"] == 40
     assert "by stage: not measured (--no-stage-timers)" in untimed.stdout and "storing + other" not in untimed.stdout
+
+
+def test_incremental_benchmark_adds_a_batch_to_a_built_store_and_times_its_parts(tmp_path: Path) -> None:
+    arguments = ("--sizes", "12", "--batches", "3", "--rounds", "2", "--workdir", str(tmp_path))
+    result = _run("bench_incremental.py", *arguments)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "12 stored +    3 new articles" in result.stdout
+    (measured,) = _bench_json(result.stdout)
+    assert (measured["store"], measured["batch"]) == (12, 3)
+    child = measured["child"]
+    assert child["added"] == 3  # new articles, not ones the store holds
+    assert child["index"] > 0 and child["end_of_run"] > 0 and child["files"] > 0
+    assert child["total"] == sorted(measured["rounds"])[0]  # of two rounds, the lower middle one
+    assert len(measured["cli"]) == 2 and all(seconds > 0 for seconds in measured["cli"])
+    again = _run("bench_incremental.py", *arguments)  # the store is built once, then reused
+    assert again.returncode == 0 and "building the store" not in again.stdout
+
+
+@pytest.mark.parametrize("option", [("--sizes", "0"), ("--batches", "5,x"), ("--rounds", "0")])
+def test_incremental_benchmark_refuses_bad_figures_in_one_line(tmp_path: Path, option: tuple[str, str]) -> None:
+    result = _run("bench_incremental.py", *option, "--workdir", str(tmp_path))
+    assert result.returncode == 2
+    assert option[0] in result.stderr and "Traceback" not in result.stderr
