@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_ingest import fresh_database, write_corpus
+
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
 BATCH_SEED_OFFSET = 1000
@@ -43,28 +45,6 @@ def _positive_ints(parser: argparse.ArgumentParser, text: str, option: str) -> l
     if not values or any(value <= 0 for value in values):
         parser.error(f"{option} wants positive whole numbers, comma-separated, not {text!r}")
     return values
-
-
-def write_articles(folder: Path, size: int, seed: int) -> Path:
-    """`generate_corpus(size, seed)` as files under `folder` (written once; a finished folder has a marker)."""
-    marker = folder / ".complete"
-    if marker.exists():
-        return folder
-    sys.path.insert(0, str(HERE))
-    from corpus import generate_corpus
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in generate_corpus(size, seed):
-        (folder / name).write_text(text, encoding="utf-8")
-    marker.write_text("")
-    return folder
-
-
-def remove_database(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        candidate = path.with_name(path.name + suffix)
-        if candidate.exists():
-            candidate.unlink()
 
 
 def stored_articles(path: Path) -> int:
@@ -84,17 +64,9 @@ def base_store(workdir: Path, size: int, seed: int) -> Path:
     path = workdir / f"bench-incremental-{size}-{seed}.db"
     if stored_articles(path) == size:
         return path
-    remove_database(path)
-    corpus = write_articles(workdir / f"bench-ingest-corpus-{size}-{seed}", size, seed)
     print(f"building the store of {size:,} articles (once) ...", flush=True)
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "workbench", "ingest", str(corpus), "--db", str(path)],
-        cwd=REPO_ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    print(f"  built in {time.perf_counter() - started:.1f} s", flush=True)
+    seconds = run_cli(fresh_database(path), write_corpus(workdir, size, seed))
+    print(f"  built in {seconds:.1f} s", flush=True)
     return path
 
 
@@ -174,14 +146,13 @@ def measure(base: Path, batch: Path, rounds: int, workdir: Path) -> dict:
     try:
         for _ in range(rounds):
             for runner in ("child", "cli"):
-                remove_database(copy)
-                shutil.copyfile(base, copy)
+                shutil.copyfile(base, fresh_database(copy))
                 if runner == "child":
                     children.append(run_child(copy, batch))
                 else:
                     clis.append(run_cli(copy, batch))
     finally:
-        remove_database(copy)
+        fresh_database(copy)
     median = sorted(children, key=lambda figures: figures["total"])[(len(children) - 1) // 2]
     return {"child": median, "rounds": [figures["total"] for figures in children], "cli": clis}
 
@@ -209,7 +180,7 @@ def main() -> None:
         base = base_store(workdir, size, arguments.seed)
         for batch_size in batches:
             seed = arguments.seed + BATCH_SEED_OFFSET
-            batch = write_articles(workdir / f"bench-incremental-batch-{batch_size}-{seed}", batch_size, seed)
+            batch = write_corpus(workdir, batch_size, seed)
             measured = measure(base, batch, arguments.rounds, workdir)
             child_figures = measured["child"]
             results.append({"store": size, "batch": batch_size, **measured})
