@@ -56,7 +56,6 @@ HANDED_TOGETHER_SHARE = 4  # a quarter
 # outcomes. A message each way per file (sending, receiving, a poll before each take) took about 4% of the ingest
 # process at 10,000 articles. Few enough that the first outcome of a group is not held up for long.
 FILES_PER_MESSAGE = 4
-
 # How long a run that ended normally waits for the worker's goodbye (its figures) before simply stopping it.
 GOODBYE_TIMEOUT_S = 5.0
 # How long a terminated worker is given to go before it is killed.
