@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_ingest import fresh_database, write_corpus
+from bench_ingest import fresh_database, stored_documents, timed, write_corpus
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
@@ -47,22 +47,10 @@ def _positive_ints(parser: argparse.ArgumentParser, text: str, option: str) -> l
     return values
 
 
-def stored_articles(path: Path) -> int:
-    import sqlite3
-
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(path) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
 def base_store(workdir: Path, size: int, seed: int) -> Path:
     """The store of `size` articles the batches go into (built once, in a child process, and reused)."""
     path = workdir / f"bench-incremental-{size}-{seed}.db"
-    if stored_articles(path) == size:
+    if stored_documents(path) == size:
         return path
     print(f"building the store of {size:,} articles (once) ...", flush=True)
     seconds = run_cli(fresh_database(path), write_corpus(workdir, size, seed))
@@ -79,21 +67,8 @@ def child(database: Path, folder: Path) -> None:
     from workbench.store import open_store
 
     parts: dict[str, float] = {"index": 0.0, "end of run": 0.0}
-
-    def timed(owner: object, name: str, label: str) -> None:
-        original = getattr(owner, name)
-
-        def wrapper(*arguments: object, **keywords: object) -> object:
-            started = time.perf_counter()
-            try:
-                return original(*arguments, **keywords)
-            finally:
-                parts[label] += time.perf_counter() - started
-
-        setattr(owner, name, wrapper)
-
-    timed(ingest, "load_matcher", "index")
-    timed(ingest.Ingester, "finish", "end of run")
+    ingest.load_matcher = timed(ingest.load_matcher, parts, "index")
+    ingest.Ingester.finish = timed(ingest.Ingester.finish, parts, "end of run")
     with open_store(database) as store:
         started = time.perf_counter()
         report = ingest.ingest_paths(store, [folder])

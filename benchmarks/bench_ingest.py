@@ -132,6 +132,19 @@ def time_floor(folder: Path, database_path: Path) -> tuple[int, float]:
 # -- children --------------------------------------------------------------------------------------------------
 
 
+def timed(function, totals: dict[str, float], label: str):  # noqa: ANN001, ANN201 - a thin timing wrapper
+    """`function`, adding the seconds each call takes to `totals[label]`."""
+
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            totals[label] += time.perf_counter() - started
+
+    return wrapper
+
+
 def child_ingest(
     folder: Path, database_path: Path, index_caps: tuple[int, int] | None, stage_timers: bool = True
 ) -> None:
@@ -147,16 +160,6 @@ def child_ingest(
 
     totals: dict[str, float] = {label: 0.0 for _, _, label in TIMED_STAGES} if stage_timers else {}
 
-    def timed(function, label: str):  # noqa: ANN001, ANN202 - a thin timing wrapper
-        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                totals[label] += time.perf_counter() - started
-
-        return wrapper
-
     for target, attribute, label in TIMED_STAGES if stage_timers else ():
         module_name, _, class_name = target.partition(":")
         try:
@@ -165,7 +168,7 @@ def child_ingest(
             continue
         owner = getattr(owner, class_name, None) if class_name else owner
         if owner is not None and hasattr(owner, attribute):
-            setattr(owner, attribute, timed(getattr(owner, attribute), label))
+            setattr(owner, attribute, timed(getattr(owner, attribute), totals, label))
 
     from workbench.ingest import ingest_paths
     from workbench.store import open_store
