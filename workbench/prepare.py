@@ -400,34 +400,41 @@ class PreparationWorker:
     def flush(self) -> None:
         """Send the submitted paths, FILES_PER_MESSAGE to a message (`take` does it too, before it waits)."""
         unsent, self._unsent = self._unsent, []
+        for start in range(0, len(unsent), FILES_PER_MESSAGE):
+            if not self._send(unsent[start : start + FILES_PER_MESSAGE]):
+                return
+
+    def _send(self, message: object) -> bool:
+        """Send `message`; False, the worker given up, if it is gone (or was given up before)."""
         if self.failure is not None or self._conn is None:
-            return
+            return False
         try:
-            for start in range(0, len(unsent), FILES_PER_MESSAGE):
-                self._conn.send(unsent[start : start + FILES_PER_MESSAGE])
+            self._conn.send(message)
         except OSError:
             self._give_up(self._exit_description())
+            return False
+        return True
 
     def answer_waiting(self) -> bool:
         """Whether the next answer (an outcome, flags, or news of the worker's end) can be taken without waiting."""
-        if self._outcomes or self.failure is not None or self._conn is None:
+        return bool(self._outcomes) or self._message_arrived()
+
+    def _message_arrived(self) -> bool:
+        """Whether the worker's next message can be received without waiting (True too when it is gone: receiving
+        then finds out what happened)."""
+        if self.failure is not None or self._conn is None:
             return True
         try:
             return self._conn.poll()
         except (EOFError, OSError):
-            return True  # `take` finds out what happened
+            return True
 
     def ask_flags(self, request: FlagRequest) -> bool:
         """Send a flag request (only once every earlier answer was taken); False if the worker is gone, or not
         started yet (a short run can end first: its greeting would then stand where the answer is expected)."""
         if not self.ready() or self._request_sizes:
             return False
-        try:
-            self._conn.send(request)
-        except OSError:
-            self._give_up(self._exit_description())
-            return False
-        return True
+        return self._send(request)
 
     def ask_features(self, wordings: Sequence[tuple[str, str | None]]) -> bool:
         """Send a feature request; False if the worker is gone or not started yet. The outcomes of the paths
@@ -436,25 +443,14 @@ class PreparationWorker:
         if not self.ready():
             return False
         self._receive_outcomes_owed()
-        if self.failure is not None:
-            return False
-        try:
-            self._conn.send(FeatureRequest(tuple(wordings)))
-        except OSError:
-            self._give_up(self._exit_description())
-            return False
-        return True
+        return self._send(FeatureRequest(tuple(wordings)))
 
     def take_features(self, wait: bool) -> list[MatchFeatures] | None | NotAnsweredYet:
         """The features asked for with `ask_features` (waiting for them if `wait`, else NOT_ANSWERED_YET when they
         have not come); None if the worker failed or is gone."""
-        if not wait and self.failure is None and self._conn is not None:
-            try:
-                arrived = self._conn.poll()  # not answer_waiting: outcomes held for `take` are no answer to this
-            except (EOFError, OSError):
-                arrived = True  # _answer finds out what happened
-            if not arrived:
-                return NOT_ANSWERED_YET
+        # Not answer_waiting: outcomes held for `take` are no answer to this.
+        if not wait and not self._message_arrived():
+            return NOT_ANSWERED_YET
         message = self._answer((FeatureRows,), "features")
         return message.features if isinstance(message, FeatureRows) else None
 
