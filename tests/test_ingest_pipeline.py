@@ -855,7 +855,7 @@ def flag_answers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...] 
         asked.append(request.claim_ids)
         return real_ask(self, request)
 
-    def take(self: PreparationWorker) -> list[tuple] | None:
+    def take(self: PreparationWorker) -> prepare.FlagRows | None:
         rows = real_take(self)
         answers.append((asked.pop(0), rows is not None))
         return rows
@@ -873,10 +873,10 @@ def _slow_flags_here(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.05) -> 
     real = discrepancies.iter_flag_rows
     computed_here: list[str] = []
 
-    def slow(store: object, claim_ids: list[str]) -> Iterator[tuple]:
+    def slow(store: object, claim_ids: list[str], kept_states: list | None = None) -> Iterator[tuple]:
         computed_here.extend(claim_ids)
         time.sleep(seconds * len(claim_ids))
-        return real(store, claim_ids)  # type: ignore[arg-type]
+        return real(store, claim_ids, kept_states)  # type: ignore[arg-type]
 
     monkeypatch.setattr(discrepancies, "iter_flag_rows", slow)
     return computed_here
@@ -1066,7 +1066,9 @@ def test_flags_are_computed_before_the_write_lock_and_again_if_a_reviewer_commit
     real = discrepancies.iter_flag_rows
     changed: list[str] = []
 
-    def reviewer_changes_a_claimant(store: object, claim_ids: list[str]) -> Iterator[tuple]:
+    def reviewer_changes_a_claimant(
+        store: object, claim_ids: list[str], kept_states: list | None = None
+    ) -> Iterator[tuple]:
         if not changed:
             # Mid-computation, a reviewer's change is committed on another connection: the run must not hold the
             # write lock now (this would wait out the busy timeout and fail), and must not store the rows it had.
@@ -1074,7 +1076,7 @@ def test_flags_are_computed_before_the_write_lock_and_again_if_a_reviewer_commit
             renamed = _reviewer_renames_a_claimant(db_path, timeout=0.5)
             assert renamed is not None
             changed.append(renamed)
-        return real(store, claim_ids)  # type: ignore[arg-type]
+        return real(store, claim_ids, kept_states)  # type: ignore[arg-type]
 
     monkeypatch.setattr(discrepancies, "iter_flag_rows", reviewer_changes_a_claimant)
     _ingest(db_path, corpus_folder, pipeline=False)

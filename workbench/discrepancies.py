@@ -15,16 +15,19 @@ Both detectors are plain rules: cheap, explainable, offline; the reviewer decide
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
 import re
+import secrets
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import combinations
+from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from workbench.store import Store, in_list_chunks, utc_now
@@ -278,9 +281,67 @@ MAX_SUMMARY_VALUES = 10
 _GRANULARITIES = {"number": ("number",), "date": ("date:day", "date:weekday", "date:year")}
 
 
+def _code_digest() -> str:
+    """A digest of this module's code. A claim's kept scan (`flag_states`) is only as good as the detectors that
+    gathered it, so one kept by other code (an upgrade, a fix) is never taken back: the claim is read again."""
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    except OSError:  # no source to tell the code by: a value no kept scan has, so every claim is read again
+        return secrets.token_hex(8)
+
+
+FLAG_STATE_FORMAT = _code_digest()
+# A claim with this many passages or more keeps its scan's state in `flag_states`, so the next run that adds
+# passages to it reads only those instead of all of them again (a story's main claim gains passages from every
+# batch of articles). Below it, reading the claim again costs about what reading the state back does.
+FLAG_STATE_MIN_SOURCES = 64
+
+
+def _whole_number(value: object) -> int:
+    if type(value) is not int:
+        raise TypeError(f"not a whole number: {value!r}")
+    return value
+
+
+def _strings(value: object) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError(f"not a list of strings: {value!r}")
+    return frozenset(value)
+
+
+def _stated_json(key: tuple[str, frozenset[str]]) -> list[Any]:
+    return [key[0], sorted(key[1])]
+
+
+def _stated_from_json(value: object) -> tuple[str, frozenset[str]]:
+    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], str):
+        raise TypeError(f"not a key: {value!r}")
+    return value[0], _strings(value[1])
+
+
+def _source_json(source: SourceText, sentences: dict[str, int]) -> list[Any]:
+    """A source as JSON, its sentence as a number in `sentences` (added if new): held sources repeat a few
+    sentences (the largest state of a 10,000-article store held 538 sources of 129 sentences)."""
+    sentence = sentences.setdefault(source.sentence, len(sentences))
+    return [source.mention_id, source.document_id, source.sentence_start, sentence, source.claimant]
+
+
+def _source_from_json(value: object, sentences: list[str]) -> SourceText:
+    if not isinstance(value, list) or len(value) != 5:
+        raise TypeError(f"not a source: {value!r}")
+    mention_id, document_id, start, sentence, claimant = value
+    if not (isinstance(mention_id, str) and isinstance(document_id, str)):
+        raise TypeError(f"not a source: {value!r}")
+    if claimant is not None and not isinstance(claimant, str):
+        raise TypeError(f"not a claimant: {claimant!r}")
+    if not 0 <= _whole_number(sentence) < len(sentences):
+        raise ValueError(f"no sentence {sentence!r}")
+    return SourceText(mention_id, document_id, _whole_number(start), sentences[sentence], claimant)
+
+
 def detect_discrepancies(claim_id: str, sources: Iterable[SourceText]) -> list[Discrepancy]:
     """Every kind of disagreement among `sources` (empty when there are fewer than two), read once, in order."""
-    return _Scan(sources).discrepancies(claim_id)
+    return _scanned(sources).discrepancies(claim_id)
 
 
 _Key = TypeVar("_Key", bound=Hashable)
@@ -320,6 +381,34 @@ class _Detector(Generic[_Key]):
 
     def first_seen(self, key: _Key, index: int, source: SourceText) -> None:
         """A hook for what a detector notes about the first source of a key."""
+
+    # A key as JSON and back (the keys of the base class are strings; subclasses with set keys override both).
+    @staticmethod
+    def _key_json(key: Any) -> Any:  # noqa: ANN401 - each detector's own key type
+        return key
+
+    @staticmethod
+    def _key_from_json(value: Any) -> Any:  # noqa: ANN401
+        if not isinstance(value, str):
+            raise TypeError(f"not a key: {value!r}")
+        return value
+
+    def state(self) -> dict[str, Any]:
+        """What `add` gathered, as JSON values: with `restore`, a later scan goes on from here (`decide` and what it
+        derives are left out: they are worked out again after the last source)."""
+        key_json = self._key_json
+        return {
+            "counts": [[key_json(key), count] for key, count in self.counts.items()],
+            "examples": [[key_json(key), indexes] for key, indexes in self.examples.items()],
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back a `state()`; raises (TypeError, ValueError, KeyError) on anything malformed."""
+        key_from_json = self._key_from_json
+        self.counts = {key_from_json(key): _whole_number(count) for key, count in state["counts"]}
+        self.examples = {
+            key_from_json(key): [_whole_number(index) for index in indexes] for key, indexes in state["examples"]
+        }
 
     def decide(self, total: int) -> bool:
         """Whether the sources disagree; called once, after the last source."""
@@ -365,23 +454,36 @@ def _capped(spans: Sequence[Span], cap_value: Callable[[Span], str]) -> list[Spa
 
 
 class _Scan:
-    """Every detector over one pass of a claim's sources; holds no more than MAX_HELD_SOURCES of them."""
+    """Every detector over one pass of a claim's sources; holds no more than MAX_HELD_SOURCES of them.
 
-    def __init__(self, sources: Iterable[SourceText]) -> None:
-        claimant = _ClaimantDetector()
+    `feed` reads sources in order and may be called again with the ones that came later (a claim's passages are
+    stored in document order, and new documents come after the stored ones): a scan restored from its `state`
+    and fed the passages stored since decides exactly as one fed every passage from the start.
+    """
+
+    def __init__(self) -> None:
         self.detectors: dict[str, _Detector[Any]] = {
             "number": _ValueDetector("number"),
             "date": _ValueDetector("date"),
             "spelling": _SpellingDetector(),
-            "claimant": claimant,
+            "claimant": _ClaimantDetector(),
             "hedging": _HedgingDetector(),
         }
         self.held: dict[int, SourceText] = {}
+        self.total = 0
+        # A source alone disagrees with nothing, so the first is read only once a second one comes: a claim of one
+        # passage (a third of the claims of a 1,000-article run, each its own sentence) costs no sentence analysis.
+        self.first: SourceText | None = None
+        self.kinds: set[str] = set()
+
+    def feed(self, sources: Iterable[SourceText]) -> None:
         detectors, hold = self.detectors, self._hold
+        claimant = detectors["claimant"]
 
         # A wording (sentence and claimant) met MAX_SPANS_PER_VALUE times has every key it files at its examples'
         # cap, and a key's count only grows: from then on a detector's add could only count it, so its sources
         # just add to the counts of the keys it holds (most passages of a big claim: they repeat a few wordings).
+        # (Kept for this call only: a restored scan meets its wordings anew, which `add` counts the same way.)
         counted: dict[tuple[str, str | None], list[tuple[dict[Any, int], Hashable]]] = {}
         times_met: dict[tuple[str, str | None], int] = {}
 
@@ -411,18 +513,21 @@ class _Scan:
 
         # Every ingest runs this loop once per passage, and passages repeat a few wordings: one cache look-up gives
         # the keys of all the detectors that read only the sentence, and a detector without keys is not called.
-        # A source alone disagrees with nothing, so the first is read only once a second one comes: a claim of one
-        # passage (a third of the claims of a 1,000-article run, each its own sentence) costs no sentence analysis.
-        first: SourceText | None = None
-        index = -1
-        for index, source in enumerate(sources):
+        first = self.first
+        index = self.total - 1
+        for index, source in enumerate(sources, self.total):
             if index == 0:
                 first = source
                 continue
             if index == 1 and first is not None:
                 add(0, first)
+                first = None
             add(index, source)
         self.total = index + 1
+        self.first = first
+
+    def decide(self) -> None:
+        """Once the last source is in."""
         self.kinds = {kind for kind, found in self.detectors.items() if self.total >= 2 and found.decide(self.total)}
 
     def _hold(self, index: int, source: SourceText) -> bool:
@@ -441,6 +546,56 @@ class _Scan:
 
     def spans_of(self, kind: str, source: SourceText) -> list[Span]:
         return self.detectors[kind].spans_of(source) if kind in self.kinds else []
+
+    def state(self) -> str:
+        """What the scan gathered, as JSON (before or after `decide`, which adds nothing to it)."""
+        sentences: dict[str, int] = {}
+        first = None if self.first is None else _source_json(self.first, sentences)
+        held = [[index, *_source_json(source, sentences)] for index, source in self.held.items()]
+        return json.dumps(
+            {
+                "format": FLAG_STATE_FORMAT,
+                "total": self.total,
+                "sentences": list(sentences),
+                "first": first,
+                "held": held,
+                "detectors": {kind: detector.state() for kind, detector in self.detectors.items()},
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def restored(cls, text: str) -> _Scan | None:
+        """The scan `state()` gave, or None if `text` is not one this code wrote (another version, or damaged)."""
+        try:
+            state = json.loads(text)
+            if not isinstance(state, dict) or state.get("format") != FLAG_STATE_FORMAT:
+                return None
+            scan = cls()
+            scan.total = _whole_number(state["total"])
+            sentences = state["sentences"]
+            if not isinstance(sentences, list) or not all(isinstance(sentence, str) for sentence in sentences):
+                return None
+            scan.first = None if state["first"] is None else _source_from_json(state["first"], sentences)
+            scan.held = {_whole_number(index): _source_from_json(source, sentences) for index, *source in state["held"]}
+            detector_states = state["detectors"]
+            if set(detector_states) != set(scan.detectors):
+                return None
+            for kind, detector in scan.detectors.items():
+                detector.restore(detector_states[kind])
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):  # JSONDecodeError: a ValueError
+            return None
+        if (scan.first is None) != (scan.total != 1):
+            return None
+        return scan
+
+
+def _scanned(sources: Iterable[SourceText]) -> _Scan:
+    scan = _Scan()
+    scan.feed(sources)
+    scan.decide()
+    return scan
 
 
 # Wire copy repeats sentences verbatim across outlets, so a big claim's sources share a few sentences: each is
@@ -518,6 +673,9 @@ class _ValueDetector(_Detector[_Stated]):
         self.granularities = _GRANULARITIES[kind]
         self.differing: dict[_Stated, frozenset[str]] = {}
 
+    _key_json = staticmethod(_stated_json)
+    _key_from_json = staticmethod(_stated_from_json)
+
     def decide(self, total: int) -> bool:
         for granularity in self.granularities:
             stated = [values for kind, values in self.counts if kind == granularity]
@@ -587,6 +745,22 @@ class _SpellingDetector(_Detector[_Stated]):
         self.first: dict[_Stated, tuple[int, dict[str, str]]] = {}  # a key's first source: index, tokens as written
         self.differing: dict[_Stated, set[str]] = {}
         self.pairs: set[tuple[str, str]] = set()
+
+    _key_json = staticmethod(_stated_json)
+    _key_from_json = staticmethod(_stated_from_json)
+
+    def state(self) -> dict[str, Any]:
+        state = super().state()
+        state["first"] = [[_stated_json(key), index, written] for key, (index, written) in self.first.items()]
+        return state
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        self.first = {}
+        for key, index, written in state["first"]:
+            if not isinstance(written, dict) or not all(isinstance(value, str) for value in written.values()):
+                raise TypeError(f"not spellings: {written!r}")
+            self.first[_stated_from_json(key)] = (_whole_number(index), written)
 
     def first_seen(self, key: _Stated, index: int, source: SourceText) -> None:
         written: dict[str, str] = {}
@@ -710,6 +884,15 @@ class _ClaimantDetector(_Detector[str]):
         super().__init__()
         self.distinct: list[str] = []
 
+    def state(self) -> dict[str, Any]:
+        state = super().state()
+        state["distinct"] = self.distinct
+        return state
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        self.distinct = [self._key_from_json(name) for name in state["distinct"]]
+
     def first_seen(self, key: str, index: int, source: SourceText) -> None:
         # a name seen before is in `distinct`, or the same person as one there: only a new name can add to it
         if not any(_same_person(key, known) for known in self.distinct):
@@ -788,6 +971,14 @@ class _HedgingDetector(_Detector[frozenset[str]]):
 
     kind = "hedging"
 
+    @staticmethod
+    def _key_json(key: frozenset[str]) -> list[str]:
+        return sorted(key)
+
+    @staticmethod
+    def _key_from_json(value: Any) -> frozenset[str]:  # noqa: ANN401 - checked here
+        return _strings(value)
+
     def decide(self, total: int) -> bool:
         return 0 < sum(self.counts.values()) < total
 
@@ -843,30 +1034,38 @@ def _per_source_values(spans: Sequence[Span]) -> list[str]:
 # Stored flags
 
 
-def iter_sources(store: Store, claim_id: str) -> Iterator[SourceText]:
-    """The passages of a claim with their sentences, in document order, as the cursor reads them."""
-    # The passage's own span stands in for a missing sentence; it is cut out in SQL (substr counts characters, as
-    # Python slicing does) so a claim with thousands of passages never loads thousands of whole articles. Only then
-    # is the document's row read at all (a subquery, not a join: a join reads it for every passage).
-    # Passages are stored in document order (documents by seq, each one's passages by start), so rowid order is
-    # document order and the claim_id index yields it without a sort.
-    rows = store.conn.execute(
-        """
-        SELECT m.id, m.document_id, m.claimant, m.start, s.start AS s_start, s.text AS s_text,
-               CASE WHEN s.text IS NULL OR s.start > m.start
-                    THEN (SELECT substr(d.text, m.start + 1, max(m."end" - m.start, 0))
-                          FROM documents d WHERE d.id = m.document_id) END AS quote
-        FROM mentions m LEFT JOIN sentences s ON s.id = m.sentence_id
-        WHERE m.claim_id = ? ORDER BY m.rowid
-        """,
-        [claim_id],
-    )
-    for mention_id, document_id, claimant, start, sentence_start, sentence, quote in rows:
+# The passages of a claim stored after a given one (rowid), with their sentences, in document order.
+# The passage's own span stands in for a missing sentence; it is cut out in SQL (substr counts characters, as Python
+# slicing does) so a claim with thousands of passages never loads thousands of whole articles. Only then is the
+# document's row read at all (a subquery, not a join: a join reads it for every passage). Passages are stored in
+# document order (documents by seq, each one's passages by start), so rowid order is document order and the
+# claim_id index (which ends in the rowid) yields it, from any rowid on, without a sort.
+_SOURCES_SQL = """
+    SELECT m.rowid, m.id, m.document_id, m.claimant, m.start, s.start AS s_start, s.text AS s_text,
+           CASE WHEN s.text IS NULL OR s.start > m.start
+                THEN (SELECT substr(d.text, m.start + 1, max(m."end" - m.start, 0))
+                      FROM documents d WHERE d.id = m.document_id) END AS quote
+    FROM mentions m LEFT JOIN sentences s ON s.id = m.sentence_id
+    WHERE m.claim_id = ? AND m.rowid > ? ORDER BY m.rowid
+"""
+
+
+def _sources_after(store: Store, claim_id: str, after: int, last: list[int]) -> Iterator[SourceText]:
+    """The passages of a claim stored after rowid `after`, in document order; `last[0]` is set to the latest read."""
+    for rowid, mention_id, document_id, claimant, start, sentence_start, sentence, quote in store.conn.execute(
+        _SOURCES_SQL, [claim_id, after]
+    ):
+        last[0] = rowid
         if quote is None:
             start = sentence_start
         else:
             sentence = quote
         yield SourceText(mention_id, document_id, start, sentence, claimant)
+
+
+def iter_sources(store: Store, claim_id: str) -> Iterator[SourceText]:
+    """The passages of a claim with their sentences, in document order, as the cursor reads them."""
+    return _sources_after(store, claim_id, 0, [0])
 
 
 def load_sources(store: Store, claim_id: str) -> list[SourceText]:
@@ -876,24 +1075,66 @@ def load_sources(store: Store, claim_id: str) -> list[SourceText]:
 
 # A stored flag, as written to the discrepancies table: (claim id, kind, summary, spans as JSON).
 FlagRow = tuple[str, str, str, str]
+# A claim's kept scan, as written to the flag_states table: (claim id, the rowid of the last passage it read, the
+# scan's state as JSON).
+FlagState = tuple[str, int, str]
 # A stored contradiction link: (claim a, claim b, score, evidence as JSON).
 ContradictionRow = tuple[str, str, float, str]
 
 
-def iter_flag_rows(store: Store, claim_ids: Iterable[str]) -> Iterator[FlagRow]:
+def _claim_scan(store: Store, claim_id: str) -> tuple[_Scan, int]:
+    """The claim's scan over all its stored passages, decided, and the rowid of the last one.
+
+    Goes on from the claim's kept state when it still holds: written by this code, and the claim's passages up to
+    its last rowid are as many as it read. Passages only move between claims by a correction, which drops the
+    kept states of the claims it touches (`forget_flag_states`); the count catches any other way passages leave
+    or join a claim out of order. Passages stored since are then all there is to read.
+    """
+    conn = store.conn
+    scan: _Scan | None = None
+    through = 0
+    kept = conn.execute("SELECT through_rowid, state FROM flag_states WHERE claim_id = ?", [claim_id]).fetchone()
+    if kept is not None and type(kept[0]) is int and isinstance(kept[1], str):
+        scan = _Scan.restored(kept[1])
+        if scan is not None:
+            through = kept[0]
+            read = conn.execute(
+                "SELECT COUNT(*) FROM mentions WHERE claim_id = ? AND rowid <= ?", [claim_id, through]
+            ).fetchone()[0]
+            if read != scan.total:
+                scan, through = None, 0
+    if scan is None:
+        scan = _Scan()
+    last = [through]
+    scan.feed(_sources_after(store, claim_id, through, last))
+    scan.decide()
+    return scan, last[0]
+
+
+def iter_flag_rows(
+    store: Store, claim_ids: Iterable[str], kept_states: list[FlagState] | None = None
+) -> Iterator[FlagRow]:
     """The flags the claims' stored passages raise, claim by claim, as stored; only reads (any connection will do).
 
     Each claim's passages stream from the cursor through the detectors, so memory stays the same whether a claim
-    has ten passages or twenty thousand.
+    has ten passages or twenty thousand; a claim with a kept state (`flag_states`) reads only the passages stored
+    after it. Given `kept_states`, the state of each claim of FLAG_STATE_MIN_SOURCES passages or more is added to
+    it, for `store_flags` to keep.
     """
     for claim_id in claim_ids:
-        for discrepancy in detect_discrepancies(claim_id, iter_sources(store, claim_id)):
+        scan, through = _claim_scan(store, claim_id)
+        for discrepancy in scan.discrepancies(claim_id):
             spans = json.dumps([_span_fields(span) for span in discrepancy.spans], ensure_ascii=False)
             yield claim_id, discrepancy.kind, discrepancy.summary, spans
+        if kept_states is not None and scan.total >= FLAG_STATE_MIN_SOURCES:
+            kept_states.append((claim_id, through, scan.state()))
 
 
-def store_flags(store: Store, claim_ids: Sequence[str], rows: Iterable[FlagRow]) -> None:
-    """Replace the stored flags of `claim_ids` with `rows`, inside the caller's write transaction."""
+def store_flags(
+    store: Store, claim_ids: Sequence[str], rows: Iterable[FlagRow], states: Sequence[FlagState] | None = None
+) -> None:
+    """Replace the stored flags of `claim_ids` with `rows`, inside the caller's write transaction; given `states`
+    (what `iter_flag_rows` kept, once `rows` are read), they replace the kept states of `claim_ids` too."""
     for chunk, placeholders in in_list_chunks(claim_ids):
         store.conn.execute(f"DELETE FROM discrepancies WHERE claim_id IN ({placeholders})", chunk)
     now = utc_now()
@@ -901,18 +1142,36 @@ def store_flags(store: Store, claim_ids: Sequence[str], rows: Iterable[FlagRow])
         "INSERT INTO discrepancies (claim_id, kind, summary, spans, detected_at) VALUES (?, ?, ?, ?, ?)",
         ((*row, now) for row in rows),
     )
+    if states is not None:
+        forget_flag_states(store, claim_ids)
+        store.conn.executemany(
+            "INSERT OR REPLACE INTO flag_states (claim_id, through_rowid, state) VALUES (?, ?, ?)", states
+        )
+
+
+def forget_flag_states(store: Store, claim_ids: Iterable[str] | None) -> None:
+    """Drop the kept scans of `claim_ids` (of every claim if None): for a change that moves passages between
+    claims, inside its write transaction. Their next flags read all their passages again."""
+    if claim_ids is None:
+        store.conn.execute("DELETE FROM flag_states")
+        return
+    for chunk, placeholders in in_list_chunks(sorted(set(claim_ids))):
+        store.conn.execute(f"DELETE FROM flag_states WHERE claim_id IN ({placeholders})", chunk)
 
 
 def refresh_discrepancies(store: Store, claim_ids: Iterable[str] | None = None) -> int:
-    """Recompute the stored flags of the given claims (all claims if None); returns how many flags now exist."""
+    """Recompute the stored flags of the given claims (all claims if None: every passage read again, no kept scan
+    used); returns how many flags now exist."""
+    states: list[FlagState] = []
     with store.write():
         if claim_ids is None:
             store.conn.execute("DELETE FROM discrepancies")
+            forget_flag_states(store, None)
             ids = [row[0] for row in store.conn.execute("SELECT id FROM claims WHERE source_count != 1")]
-            store_flags(store, [], iter_flag_rows(store, ids))
+            store_flags(store, [], iter_flag_rows(store, ids, states), states)
         else:
             ids = sorted(set(claim_ids))
-            store_flags(store, ids, iter_flag_rows(store, ids))
+            store_flags(store, ids, iter_flag_rows(store, ids, states), states)
         return int(store.conn.execute("SELECT COUNT(*) FROM discrepancies").fetchone()[0])
 
 
@@ -947,10 +1206,11 @@ def side_by_side(store: Store, claim_id: str, limit: int | None = None) -> list[
 
     The stored flags say which kinds to mark; their spans are capped, so each source's own spans come from its
     sentence, by the detectors decided over all the claim's sources (streamed, so a claim of any size costs the
-    same memory).
+    same memory; a big claim's kept scan saves reading them again: 0.34 -> 0.006 s for the largest claim of a
+    10,000-article store).
     """
     flags = claim_discrepancies(store, claim_id)
-    scan = _Scan(iter_sources(store, claim_id)) if flags else None
+    scan = _claim_scan(store, claim_id)[0] if flags else None
     sources = list(itertools.islice(iter_sources(store, claim_id), limit))
     document_ids = sorted({source.document_id for source in sources})
     documents: dict[str, tuple[str, str | None]] = {}

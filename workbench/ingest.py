@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from charset_normalizer import from_bytes
 
@@ -29,7 +29,7 @@ from workbench.models import UNREVIEWED, ExtractedClaim, SentenceSpan
 from workbench.store import Store, in_list_chunks, utc_now
 
 if TYPE_CHECKING:
-    from workbench.discrepancies import FlagRow
+    from workbench.discrepancies import FlagRow, FlagState
     from workbench.prepare import Outcome, PreparationWorker
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
@@ -1073,7 +1073,9 @@ class _FlagPass:
         # What the worker was asked for last and not answered yet: (chunk index, or None for the contradictions;
         # data_version when asked).
         self.asked: tuple[int | None, int] | None = None
-        self.answers: dict[int | None, tuple[list, int]] = {}  # rows and data_version by chunk (None: contradictions)
+        # By chunk (None: the contradictions), what to write and the data_version it was computed at: a chunk's flag
+        # rows and kept states (`iter_flag_rows`), or the contradiction rows.
+        self.answers: dict[int | None, tuple[Any, int]] = {}
         self.writing = 0  # the chunk this process computes or writes now
 
     def run(self) -> None:
@@ -1118,11 +1120,11 @@ class _FlagPass:
         if self.asked is None or self.helper is None or not (wait or self.helper.answer_waiting()):
             return
         (index, version), self.asked = self.asked, None
-        rows = self.helper.take_flags()
-        if rows is None:
+        answer = self.helper.take_flags()
+        if answer is None:
             self.helper = None  # failed or gone: as above
         else:
-            self.answers[index] = (rows, version)
+            self.answers[index] = (answer.rows if index is None else (answer.rows, answer.states), version)
 
     def _write(self, index: int, final: bool = False) -> None:
         from workbench.discrepancies import contradiction_rows, iter_flag_rows, store_contradictions, store_flags
@@ -1133,12 +1135,16 @@ class _FlagPass:
         # reviewer's change then waits only for the rows to be written (a chunk took up to 0.7 s to compute at
         # 10,000 articles). The rows are checked like the worker's, and computed again under the lock if needed.
         if index not in self.answers:
-            self._compute_here(index, lambda: list(self._rows_here(chunk)))
+            self._compute_here(index, lambda: self._flags_here(chunk))
         if final and None not in self.answers:
             self._compute_here(None, lambda: contradiction_rows(self.store))
         with self.store.write():
             flags = self._current(index)
-            store_flags(self.store, chunk, iter_flag_rows(self.store, chunk) if flags is None else flags)
+            if flags is None:
+                states: list[FlagState] = []
+                store_flags(self.store, chunk, iter_flag_rows(self.store, chunk, states), states)
+            else:
+                store_flags(self.store, chunk, *flags)
             self.store.conn.executemany(
                 "DELETE FROM pending_discrepancy_refresh WHERE claim_id = ?", [(claim_id,) for claim_id in chunk]
             )
@@ -1150,12 +1156,15 @@ class _FlagPass:
         version = self.store.data_version()
         self.answers[index] = (compute(), version)
 
-    def _rows_here(self, chunk: list[str]) -> Iterator[FlagRow]:
+    def _flags_here(self, chunk: list[str]) -> tuple[list[FlagRow], list[FlagState]]:
         from workbench.discrepancies import iter_flag_rows
 
+        rows: list[FlagRow] = []
+        states: list[FlagState] = []
         for claim_id in chunk:
-            yield from iter_flag_rows(self.store, [claim_id])
+            rows += iter_flag_rows(self.store, [claim_id], states)
             self._keep_helper_busy()
+        return rows, states
 
     def _current(self, index: int | None) -> list | None:
         """The worker's rows for a chunk (None: the contradictions) if no other connection committed since they were

@@ -169,9 +169,11 @@ class FlagRequest:
 
 @dataclass(frozen=True, slots=True)
 class FlagRows:
-    """The answer to a FlagRequest: the rows `store_flags` or `store_contradictions` would write."""
+    """The answer to a FlagRequest: the rows `store_flags` or `store_contradictions` would write, and for flags the
+    claims' kept states (`iter_flag_rows`)."""
 
     rows: list[tuple]
+    states: list[tuple[str, int, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +247,7 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
                 if isinstance(request, FlagRequest):
                     if request.database not in opened:
                         opened[request.database] = stores.enter_context(open_store(request.database, readonly=True))
-                    answer: object = FlagRows(_flag_rows(opened[request.database], request.claim_ids))
+                    answer: object = _flag_rows(opened[request.database], request.claim_ids)
                 elif isinstance(request, FeatureRequest):
                     answer = FeatureRows([compute_features(text, claimant) for text, claimant in request.wordings])
                 else:
@@ -270,10 +272,13 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
         raise SystemExit(1) from None
 
 
-def _flag_rows(store: Store, claim_ids: tuple[str, ...] | None) -> list[tuple]:
-    from workbench.discrepancies import contradiction_rows, iter_flag_rows
+def _flag_rows(store: Store, claim_ids: tuple[str, ...] | None) -> FlagRows:
+    from workbench.discrepancies import FlagState, contradiction_rows, iter_flag_rows
 
-    return contradiction_rows(store) if claim_ids is None else list(iter_flag_rows(store, claim_ids))
+    if claim_ids is None:
+        return FlagRows(list(contradiction_rows(store)), [])
+    states: list[FlagState] = []
+    return FlagRows(list(iter_flag_rows(store, claim_ids, states)), states)
 
 
 @contextlib.contextmanager
@@ -459,10 +464,10 @@ class PreparationWorker:
         while len(self._outcomes) < len(self._request_sizes) and self.failure is None:
             self._outcomes.extend(self._outcome_list())
 
-    def take_flags(self) -> list[tuple] | None:
-        """The rows asked for with `ask_flags`, waiting for them; None if the worker failed or is gone."""
+    def take_flags(self) -> FlagRows | None:
+        """The answer to `ask_flags`, waiting for it; None if the worker failed or is gone."""
         message = self._answer((FlagRows,), "flags")
-        return message.rows if isinstance(message, FlagRows) else None
+        return message if isinstance(message, FlagRows) else None
 
     def take(self) -> Outcome:
         """The outcome of the oldest submitted path, waiting for it; None if the worker died before sending it."""

@@ -299,6 +299,16 @@ def m007_drop_passage_position_index(db: Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_mentions_document_id_start")
 
 
+@migrations()
+def m008_flag_states(db: Database) -> None:
+    # A claim's discrepancy scan, kept so the next run that adds passages to it reads only those: a story's main
+    # claim gains passages from every batch of articles, and reading all of them again made each batch cost time
+    # in proportion to the whole store (workbench.discrepancies: FLAG_STATE_MIN_SOURCES, `_claim_scan`).
+    db["flag_states"].create(
+        {"claim_id": str, "through_rowid": int, "state": str}, pk="claim_id", not_null={"through_rowid", "state"}
+    )
+
+
 def known_migration_names() -> set[str]:
     return {migration.name for migration in migrations._migrations}
 
