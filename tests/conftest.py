@@ -53,3 +53,27 @@ def benchmark_corpus() -> ModuleType:
         sys.modules["benchmark_corpus"] = module
         spec.loader.exec_module(module)
     return module
+
+
+def write_articles(folder: Path, corpus: ModuleType, size: int, seed: int) -> Path:
+    """`size` generated articles (benchmarks/corpus.py) as files in a new `folder`."""
+    folder.mkdir()
+    for name, text in corpus.generate_corpus(size, seed=seed):
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def two_batches(tmp_path: Path, benchmark_corpus: ModuleType) -> tuple[Path, Path]:
+    """Articles of a few stories, and more reports of the same stories (new articles, not copies)."""
+    return (
+        write_articles(tmp_path / "first", benchmark_corpus, 30, seed=5),
+        write_articles(tmp_path / "second", benchmark_corpus, 12, seed=1005),
+    )
+
+
+@pytest.fixture
+def first_batch_store(store: Store, two_batches: tuple[Path, Path]) -> Store:
+    """A store holding the first of `two_batches`, ingested in one process."""
+    assert ingest_paths(store, [two_batches[0]], pipeline=False).ok
+    return store

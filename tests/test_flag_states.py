@@ -8,7 +8,6 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -29,8 +28,9 @@ from workbench.store import Store, open_store
 MIN_SOURCES = 4
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def kept_from_few_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before any store of these tests is filled."""
     monkeypatch.setattr(discrepancies, "FLAG_STATE_MIN_SOURCES", MIN_SOURCES)
 
 
@@ -46,13 +46,6 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
 
     monkeypatch.setattr(discrepancies, "_sources_after", recording)
     return seen
-
-
-def _articles(folder: Path, corpus: ModuleType, size: int, seed: int) -> Path:
-    folder.mkdir()
-    for name, text in corpus.generate_corpus(size, seed=seed):
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 def _kept(store: Store) -> dict[str, int]:
@@ -71,21 +64,12 @@ def _flags_read_afresh(store: Store) -> list[tuple]:
     return sorted(iter_flag_rows(store, claim_ids))
 
 
-@pytest.fixture
-def two_batches(tmp_path: Path, benchmark_corpus: ModuleType) -> tuple[Path, Path]:
-    """Articles of a few stories, and more reports of the same stories (new articles, not copies)."""
-    first = _articles(tmp_path / "first", benchmark_corpus, 30, seed=5)
-    second = _articles(tmp_path / "second", benchmark_corpus, 12, seed=1005)
-    return first, second
-
-
 @pytest.mark.parametrize("pipeline", [False, True], ids=["one process", "with the worker"])
 def test_a_run_reads_only_the_passages_added_since_a_claims_kept_scan_and_flags_as_reading_them_all(
-    tmp_path: Path, two_batches: tuple[Path, Path], kept_from_few_sources: None, reads: list, pipeline: bool
+    first_batch_store: Store, two_batches: tuple[Path, Path], reads: list, pipeline: bool
 ) -> None:
-    first, second = two_batches
-    with open_store(tmp_path / "wb.db") as store:
-        assert ingest_paths(store, [first], pipeline=False).ok
+    second = two_batches[1]
+    with first_batch_store as store:
         kept = _kept(store)
         # Every claim of MIN_SOURCES passages or more keeps its scan, through its last passage; no other does.
         sizes = {row[0]: row[1] for row in store.conn.execute("SELECT claim_id, COUNT(*) FROM mentions GROUP BY 1")}
@@ -118,7 +102,7 @@ def test_a_run_reads_only_the_passages_added_since_a_claims_kept_scan_and_flags_
 
 
 def test_the_store_after_two_runs_is_the_same_with_or_without_kept_scans(
-    tmp_path: Path, two_batches: tuple[Path, Path], kept_from_few_sources: None
+    tmp_path: Path, two_batches: tuple[Path, Path]
 ) -> None:
     first, second = two_batches
     for name in ("kept", "forgotten"):
@@ -151,11 +135,10 @@ def test_the_store_after_two_runs_is_the_same_with_or_without_kept_scans(
     ],
 )
 def test_a_kept_scan_that_is_damaged_or_from_other_code_is_read_again_in_full(
-    tmp_path: Path, two_batches: tuple[Path, Path], kept_from_few_sources: None, reads: list, damage: str
+    first_batch_store: Store, two_batches: tuple[Path, Path], reads: list, damage: str
 ) -> None:
-    first, second = two_batches
-    with open_store(tmp_path / "wb.db") as store:
-        assert ingest_paths(store, [first], pipeline=False).ok
+    second = two_batches[1]
+    with first_batch_store as store:
         claim_id, text = store.conn.execute(
             "SELECT claim_id, state FROM flag_states ORDER BY length(state) DESC LIMIT 1"
         ).fetchone()
@@ -190,7 +173,7 @@ def _two_kept_claims(store: Store, articles: Path, order: str) -> tuple[str, str
 
 
 def test_a_kept_scan_is_not_used_once_passages_left_its_claim_another_way(
-    tmp_path: Path, two_batches: tuple[Path, Path], kept_from_few_sources: None, reads: list
+    tmp_path: Path, two_batches: tuple[Path, Path], reads: list
 ) -> None:
     with open_store(tmp_path / "wb.db") as store:
         claim_id, other = _two_kept_claims(store, two_batches[0], "ASC")
@@ -207,7 +190,7 @@ def test_a_kept_scan_is_not_used_once_passages_left_its_claim_another_way(
 
 
 def test_after_a_merge_its_undo_and_a_split_the_claims_they_changed_are_read_in_full(
-    tmp_path: Path, two_batches: tuple[Path, Path], kept_from_few_sources: None, reads: list
+    tmp_path: Path, two_batches: tuple[Path, Path], reads: list
 ) -> None:
     with open_store(tmp_path / "wb.db") as store:
         target, source = _two_kept_claims(store, two_batches[0], "DESC")
@@ -270,13 +253,11 @@ def test_a_scan_restored_from_its_state_and_fed_the_rest_decides_as_one_fed_ever
 
 
 def test_the_side_by_side_view_of_a_claim_goes_on_from_its_kept_scan_and_shows_the_same(
-    tmp_path: Path, two_batches: tuple[Path, Path], kept_from_few_sources: None, reads: list
+    first_batch_store: Store, reads: list
 ) -> None:
     from workbench.discrepancies import side_by_side
 
-    first, _ = two_batches
-    with open_store(tmp_path / "wb.db") as store:
-        assert ingest_paths(store, [first], pipeline=False).ok
+    with first_batch_store as store:
         claim_id, through = store.conn.execute(
             "SELECT claim_id, through_rowid FROM flag_states WHERE claim_id IN (SELECT claim_id FROM discrepancies)"
             " ORDER BY length(state) DESC LIMIT 1"

@@ -34,7 +34,7 @@ import workbench.ingest as ingest
 import workbench.prepare as prepare
 from workbench.ingest import IngestReport, ingest_paths
 from workbench.prepare import Outcome, PreparationWorker, WorkerStats
-from workbench.store import open_store
+from workbench.store import Store, open_store
 
 ARTICLES = 60
 # The worker's hooks below run in the worker process, which inherits the environment: they find the log here.
@@ -1114,6 +1114,7 @@ def test_the_worker_computes_part_of_the_index_features_and_the_index_is_the_sam
         match._features.cache_clear()  # noqa: SLF001 - computed afresh, not remembered from the ingest
         alone = _state(ingest.load_matcher(store))
         match._features.cache_clear()  # noqa: SLF001 - so the worker's features are the ones the index takes
+        _forget_kept_wordings(store)  # the load above kept them: here the features are computed again
         with PreparationWorker(ingest.DEFAULT_MAX_BYTES, window=16) as worker:
             wait_until(worker.ready, timeout=30, what="the worker to start")
             shared = _state(ingest.load_matcher(store, worker))
@@ -1121,6 +1122,11 @@ def test_the_worker_computes_part_of_the_index_features_and_the_index_is_the_sam
     wordings = query_one(db_path, "SELECT COUNT(*) FROM (SELECT DISTINCT claim_text, claimant FROM mentions)")
     assert len(answered) > 1 and 0 < sum(answered) < wordings  # both computed some
     assert shared == alone
+
+
+def _forget_kept_wordings(store: Store) -> None:
+    with store.write():
+        ingest.forget_kept_wordings(store)
 
 
 class _HelperGoneAfterAsked:
@@ -1150,6 +1156,7 @@ def test_features_the_worker_never_answered_are_computed_here(corpus_folder: Pat
     helper = _HelperGoneAfterAsked()
     with open_store(db_path) as store:
         alone = _state(ingest.load_matcher(store))
+        _forget_kept_wordings(store)
         shared = _state(ingest.load_matcher(store, helper))  # type: ignore[arg-type]
     assert helper.asked == [ingest.FEATURES_PER_REQUEST]
     assert shared == alone

@@ -23,7 +23,12 @@ from dataclasses import dataclass, field
 
 from workbench.discrepancies import forget_flag_states
 from workbench.errors import InvalidValueError, NotFoundError
-from workbench.ingest import SORT_KEY_DOCUMENT_STRIDE, claim_id_for, refresh_claim_summaries
+from workbench.ingest import (
+    SORT_KEY_DOCUMENT_STRIDE,
+    claim_id_for,
+    forget_kept_wordings,
+    refresh_claim_summaries,
+)
 from workbench.match import ClaimMatcher
 from workbench.models import UNREVIEWED
 from workbench.review import Change
@@ -220,7 +225,7 @@ def undo_correction(store: Store, history_id: int, *, reviewer: str) -> Change:
                     f"UPDATE mentions SET claim_id = ? WHERE claim_id = ? AND id IN ({placeholders})",
                     [fact.other_claim_id, fact.claim_id, *chunk],
                 )
-            forget_flag_states(store, touched)
+            _passages_moved(store, touched)
         elif fact.kind == "edit" and fact.field:
             _reset_field(store, fact)
         _after_change(store, touched)
@@ -386,10 +391,18 @@ def apply_corrections(store: Store, mention_ids: Collection[str] | None = None) 
             if placed != claim_id:
                 store.conn.execute("UPDATE mentions SET claim_id = ? WHERE id = ?", [placed, mention_id])
                 touched.update((claim_id, placed))
-        forget_flag_states(store, touched)  # their passages changed: their next flags read them all again
+        _passages_moved(store, touched)
         touched |= _sync_claims(store, touched, state)
         touched |= _apply_edits(store, state, None if mention_ids is None else touched)
     return touched
+
+
+def _passages_moved(store: Store, claim_ids: set[str] | None) -> None:
+    """Passages of `claim_ids` (None: of any claim) moved between claims: what was kept about them no longer holds,
+    so the next flag computation and index load read them again."""
+    if claim_ids is None or claim_ids:
+        forget_flag_states(store, claim_ids)
+        forget_kept_wordings(store)
 
 
 def _after_change(store: Store, claim_ids: set[str]) -> None:
@@ -586,7 +599,7 @@ def regroup(store: Store, matcher_factory: Callable[[], ClaimMatcher] = ClaimMat
             if claim_id != before[mention_id]:
                 store.conn.execute("UPDATE mentions SET claim_id = ? WHERE id = ?", [claim_id, mention_id])
                 report.moved_mentions += 1
-        forget_flag_states(store, None)
+        _passages_moved(store, None)
         existing_before = {row[0] for row in store.conn.execute("SELECT id FROM claims")}
         all_ids = existing_before | set(placed.values())
         _sync_claims(store, all_ids, state)

@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from charset_normalizer import from_bytes
 
 from workbench.extract import extract_claims, split_sentences
-from workbench.match import ClaimMatcher, MatchFeatures, compute_features, features_given
+from workbench.match import (
+    ClaimMatcher,
+    MatchFeatures,
+    compute_features,
+    features_from_json,
+    features_given,
+    features_json,
+)
 from workbench.models import UNREVIEWED, ExtractedClaim, SentenceSpan
 from workbench.store import Store, in_list_chunks, utc_now
 
@@ -556,40 +563,163 @@ def load_matcher(store: Store, helper: PreparationWorker | None = None) -> Claim
     given is the wording's latest; stored documents are never ingested again, so the same-document rule never
     compares with them.)
 
-    The passages are read once, in storage order (NOT INDEXED, as `_claim_wordings_and_documents` does), and folded
-    into their wordings here. The same as a GROUP BY over (claim, text, claimant), which sorts every passage first:
-    0.59 -> 0.36 s at 10,000 articles, 2.4 -> 1.4 s at 40,000, each time a run adds to such a store. What is held
-    is one entry per distinct wording, as the index itself holds (11 MB at 40,000 articles, 14,877 wordings).
-
-    Computing the wordings' features is most of the rest; `helper`, the run's preparation worker, computes a share
-    of them (`_features_shared`).
+    The wordings, with their counts and features, are kept in the store (`index_wordings`) as of the latest passage
+    they count: a load reads them back and folds in only the passages stored since, in storage order, instead of
+    every passage (1.4 s at 40,000 articles), and computes the features of new wordings only (features are most of
+    a load: 130 us a wording to compute, about 30 to read back). What it folded and computed is then kept for the
+    next load. A store without them (or whose kept wordings no longer hold, `_kept_wordings`) is read in full.
+    `helper`, the run's preparation worker, computes a share of the features to compute (`_features_shared`).
     """
-    # (claim id, text, claimant) -> [passages, document of the latest], in the order of their first passages
-    wordings: dict[tuple[str, str, str | None], list] = {}
+    version = store.data_version()
+    wordings, through, counted = _kept_wordings(store)
+    changed = _fold_passages_since(store, through, wordings)
+    if counted + changed.passages != store.conn.execute("SELECT COUNT(*) FROM mentions").fetchone()[0]:
+        # The kept wordings count other passages than the store holds up to their latest: read everything.
+        wordings = {}
+        changed = _fold_passages_since(store, 0, wordings)
     claim_last: dict[str, int] = {}  # each claim's latest passage (rowids grow with ingest order)
-    for rowid, claim_id, text, claimant, document_id in store.conn.execute(
-        "SELECT rowid, claim_id, claim_text, claimant, document_id FROM mentions NOT INDEXED ORDER BY rowid"
-    ):
-        wording = (claim_id, text, claimant)
-        seen = wordings.get(wording)
-        if seen is None:
-            wordings[wording] = [1, document_id]
-        else:
-            seen[0] += 1
-            seen[1] = document_id
-        claim_last[claim_id] = rowid
-    given: GivenFeatures = ()
+    for (claim_id, _, _), kept in wordings.items():
+        if kept.last_rowid > claim_last.get(claim_id, 0):
+            claim_last[claim_id] = kept.last_rowid
+    missing = list(dict.fromkeys(wording[1:] for wording, kept in wordings.items() if kept.features is None))
     if helper is not None:
-        distinct = list(dict.fromkeys((text, claimant) for _, text, claimant in wordings))
-        shared = _features_shared(distinct, helper)
-        given = [(text, claimant, features) for (text, claimant), features in zip(distinct, shared, strict=True)]
+        computed = _features_shared(missing, helper)
+    else:
+        computed = [compute_features(text, claimant) for text, claimant in missing]
+    features_of = dict(zip(missing, computed, strict=True))
+    given: list[tuple[str, str | None, MatchFeatures]] = []
+    for wording, kept in wordings.items():
+        if kept.features is None:
+            kept.features = features_of[wording[1:]]
+            changed.wordings.add(wording)
+        given.append((wording[1], wording[2], kept.features))
     matcher = ClaimMatcher()
     with features_given(given):
         # Each claim is as recent as its latest passage, so a full index keeps the claims outlets mentioned last, as
         # the run that stored them did.
-        for (claim_id, text, claimant), (repeats, document_id) in wordings.items():
-            matcher.add(claim_id, text, claimant, document_id, repeats, last_seen=claim_last[claim_id])
+        for (claim_id, text, claimant), kept in wordings.items():
+            matcher.add(claim_id, text, claimant, kept.document_id, kept.passages, last_seen=claim_last[claim_id])
+    _keep_wordings(store, version, wordings, changed.wordings)
     return matcher
+
+
+Wording = tuple[str, str, str | None]  # (claim id, text, claimant)
+
+
+@dataclass(slots=True)
+class _Folded:
+    """What folding the passages stored since the kept wordings changed: the wordings, and how many passages."""
+
+    wordings: set[Wording] = field(default_factory=set)
+    passages: int = 0
+
+
+def _fold_passages_since(store: Store, through: int, wordings: dict[Wording, _KeptWording]) -> _Folded:
+    """Fold the passages stored after rowid `through` into `wordings`, read once in storage order (the rowid range,
+    no index): what a GROUP BY over (claim, text, claimant) would give, without sorting every passage."""
+    folded = _Folded()
+    for rowid, claim_id, text, claimant, document_id in store.conn.execute(
+        "SELECT rowid, claim_id, claim_text, claimant, document_id FROM mentions NOT INDEXED"
+        " WHERE rowid > ? ORDER BY rowid",
+        [through],
+    ):
+        wording = (claim_id, text, claimant)
+        seen = wordings.get(wording)
+        if seen is None:
+            wordings[wording] = _KeptWording(1, document_id, rowid, None)
+        else:
+            seen.passages += 1
+            seen.document_id = document_id
+            seen.last_rowid = rowid
+        folded.wordings.add(wording)
+        folded.passages += 1
+    return folded
+
+
+@dataclass(slots=True)
+class _KeptWording:
+    """One wording of a claim as the index load folds it: its passages, the document and rowid of the latest, its
+    features (None until read back or computed)."""
+
+    passages: int
+    document_id: str | None
+    last_rowid: int
+    features: MatchFeatures | None
+
+
+def _kept_wordings(store: Store) -> tuple[dict[Wording, _KeptWording], int, int]:
+    """The wordings kept by the last load (in the order of their first passages), the rowid of the latest passage
+    they count (0: none kept) and how many passages they count.
+
+    They hold while the store's passages up to that rowid are those they count: passages are only ever added, after
+    the stored ones, and the corrections that move passages between claims drop the kept wordings
+    (`forget_kept_wordings`); the load checks the count. A damaged row and none is used. Features kept by other
+    code, or damaged, are computed again. (Like the FTS index, they are derived data only workbench writes: a hand
+    edit of the table that keeps its counts goes unnoticed until the next correction or `regroup`.)
+    """
+    wordings: dict[Wording, _KeptWording] = {}
+    counted = through = 0
+    decoded: dict[str, MatchFeatures | None] = {}
+    # Decoding builds long-lived objects only: the collector's passes over them (a third of the time) find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for claim_id, text, claimant, passages, document_id, last_rowid, features in store.conn.execute(
+            "SELECT claim_id, text, claimant, passages, document_id, last_rowid, features FROM index_wordings"
+            " ORDER BY position"
+        ):
+            if not (
+                type(claim_id) is str
+                and type(text) is str
+                and (claimant is None or type(claimant) is str)
+                and type(passages) is int
+                and passages > 0
+                and type(last_rowid) is int
+                and (document_id is None or type(document_id) is str)
+                and (claim_id, text, claimant) not in wordings
+            ):
+                return {}, 0, 0
+            found = None
+            if type(features) is str:
+                found = decoded.get(features)
+                if found is None and features not in decoded:
+                    found = decoded[features] = features_from_json(features)
+            wordings[(claim_id, text, claimant)] = _KeptWording(passages, document_id, last_rowid, found)
+            counted += passages
+            through = max(through, last_rowid)
+    finally:
+        if collecting:
+            gc.enable()
+    return wordings, through, counted
+
+
+def _keep_wordings(store: Store, version: int, wordings: dict[Wording, _KeptWording], changed: set[Wording]) -> None:
+    """Keep what the load folded and computed for the next one: the changed wordings' rows (all rows, when every
+    wording changed). Skipped if another connection committed since the load began (a correction may have moved
+    passages it read): the next load reads them again."""
+    if store.readonly or not changed:
+        return
+    with store.write():
+        if store.data_version() != version:
+            return
+        if len(changed) == len(wordings):
+            store.conn.execute("DELETE FROM index_wordings")
+        store.conn.executemany(
+            "INSERT OR REPLACE INTO index_wordings"
+            " (position, claim_id, text, claimant, passages, document_id, last_rowid, features)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (position, *wording, kept.passages, kept.document_id, kept.last_rowid, features_json(kept.features))
+                for position, (wording, kept) in enumerate(wordings.items())
+                if wording in changed and kept.features is not None
+            ],
+        )
+
+
+def forget_kept_wordings(store: Store) -> None:
+    """Drop the grouping index's kept wordings, inside the caller's write transaction: for a change that moves
+    passages between claims. The next load reads every passage again."""
+    store.conn.execute("DELETE FROM index_wordings")
 
 
 # Wordings in one feature request to the preparation worker: a few tens of milliseconds of its work.

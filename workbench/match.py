@@ -29,9 +29,12 @@ How a match is decided:
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import math
 import re
+import secrets
 import sys
 import unicodedata
 from collections import Counter, defaultdict
@@ -39,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple, cast
 
 try:
@@ -54,6 +58,7 @@ except ImportError:  # pragma: no cover - a Python without it
 
 from rapidfuzz import fuzz
 
+from workbench.extract import frames as frames_module
 from workbench.extract.frames import ClaimFrame, claim_frame, countries_in, fold
 
 MATCH_THRESHOLD = 0.48
@@ -595,6 +600,84 @@ _FEATURE_VALUE_FIELDS = tuple(item.name for item in fields(_Features) if item.na
 _INTERNED_KEY_FIELDS = tuple(
     _FEATURE_VALUE_FIELDS.index(name) for name in ("keys", "entities", "frame_keys", "blocking_keys")
 )
+# Each field's type, for reading features back from JSON (the annotations are strings here).
+_FEATURE_FIELD_TYPES = tuple(item.type for item in fields(_Features) if item.name != "value_hash")
+
+
+def _code_digest(*sources: Path) -> str:
+    """A digest of the code that computes features: kept features are only taken back from the same code."""
+    digest = hashlib.sha256()
+    try:
+        for source in sources:
+            digest.update(source.read_bytes())
+    except OSError:  # no source to tell the code by: a value no kept features have, so all are computed again
+        return secrets.token_hex(8)
+    return digest.hexdigest()[:16]
+
+
+FEATURES_CODE = _code_digest(Path(__file__), Path(frames_module.__file__ or ""))
+
+
+def features_json(features: _Features) -> str:
+    """A wording's features as JSON, tagged with the code that computed them, to keep in the store: reading them
+    back (`features_from_json`) costs a fifth of computing them (24 against 130 us)."""
+    values: list[object] = [FEATURES_CODE]
+    for name in _FEATURE_VALUE_FIELDS:
+        value = getattr(features, name)
+        if isinstance(value, ClaimFrame):
+            value = [
+                sorted(value.predicates),
+                sorted(value.countries),
+                sorted(value.names),
+                sorted(value.claimant_countries),
+                value.habitual,
+            ]
+        elif isinstance(value, frozenset):
+            value = sorted(value)
+        values.append(value)
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def _strings(value: object) -> frozenset[str]:
+    if type(value) is not list:
+        raise TypeError("not a list of strings")
+    "".join(value)  # raises TypeError unless every item is a string (in C: a generator of checks cost 3x this)
+    return frozenset(value)
+
+
+def _frame_from_json(value: object) -> ClaimFrame:
+    if type(value) is not list or len(value) != 5 or type(value[0]) is not list or type(value[4]) is not bool:
+        raise TypeError("not a frame")
+    predicates = []
+    for predicate in value[0]:
+        if type(predicate) is not list or len(predicate) != 2:
+            raise TypeError("not a predicate")
+        name, negated = predicate
+        if type(name) is not str or type(negated) is not bool:
+            raise TypeError("not a predicate")
+        predicates.append((name, negated))
+    return ClaimFrame(frozenset(predicates), _strings(value[1]), _strings(value[2]), _strings(value[3]), value[4])
+
+
+def features_from_json(text: str) -> _Features | None:
+    """The features `features_json` gave, or None if `text` is not what this code wrote (other code, damaged)."""
+    try:
+        values = json.loads(text)
+        if type(values) is not list or len(values) != len(_FEATURE_VALUE_FIELDS) + 1 or values[0] != FEATURES_CODE:
+            return None
+        decoded: list[object] = []
+        for kind, value in zip(_FEATURE_FIELD_TYPES, values[1:], strict=True):
+            if kind == "frozenset[str]":
+                decoded.append(_strings(value))
+            elif kind == "ClaimFrame":
+                decoded.append(_frame_from_json(value))
+            elif (kind == "str" and type(value) is str) or (kind == "bool" and type(value) is bool):
+                decoded.append(value)
+            else:
+                return None
+    except (ValueError, TypeError):  # json.JSONDecodeError is a ValueError
+        return None
+    return _features_from_values(*decoded)
 
 
 def _predicate_keys(frame: ClaimFrame) -> set[str]:

@@ -309,6 +309,28 @@ def m008_flag_states(db: Database) -> None:
     )
 
 
+@migrations()
+def m009_index_wordings(db: Database) -> None:
+    # The grouping index's wordings (one row per distinct claim, text and claimant, in the order of their first
+    # passages) with their counts and matching features, as of the latest passage they count: each run's index load
+    # reads them back and folds in the passages stored since, instead of every passage of the store again
+    # (workbench.ingest.load_matcher).
+    db["index_wordings"].create(
+        {
+            "position": int,
+            "claim_id": str,
+            "text": str,
+            "claimant": str,
+            "passages": int,
+            "document_id": str,
+            "last_rowid": int,
+            "features": str,
+        },
+        pk="position",
+        not_null={"claim_id", "text", "passages", "last_rowid"},
+    )
+
+
 def known_migration_names() -> set[str]:
     return {migration.name for migration in migrations._migrations}
 
