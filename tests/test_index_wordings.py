@@ -217,3 +217,34 @@ def test_features_read_back_from_json_are_the_computed_ones(seeded_store: Store)
 )
 def test_features_json_that_is_not_this_codes_reads_as_none(text: str) -> None:
     assert features_from_json(text) is None
+
+
+def test_contradiction_links_read_the_kept_wordings_and_only_the_passages_stored_since(
+    first_batch_store: Store, two_batches: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.discrepancies as discrepancies
+
+    real = discrepancies._fold_claim_passages
+    reads: list[int] = []
+
+    def recording(store: Store, after: int, texts: dict, extremes: dict) -> int:
+        reads.append(after)
+        return real(store, after, texts, extremes)
+
+    monkeypatch.setattr(discrepancies, "_fold_claim_passages", recording)
+    with first_batch_store as store:  # (its run kept no wordings: the store was empty when it loaded the index)
+        assert store.conn.execute("SELECT COUNT(*) FROM index_wordings").fetchone()[0] == 0
+        assert ingest_paths(store, [two_batches[1]], pipeline=False).ok
+        kept_through = store.conn.execute("SELECT MAX(last_rowid) FROM index_wordings").fetchone()[0]
+        # This run's load kept the wordings of the first batch; its links read them and this run's passages.
+        assert reads[-1] == kept_through > 0
+        stored = sorted(
+            tuple(row) for row in store.conn.execute("SELECT claim_a, claim_b, score, evidence FROM contradictions")
+        )
+        assert stored
+        reads.clear()
+        assert sorted(discrepancies.contradiction_rows(store)) == stored
+        with store.write():
+            forget_kept_wordings(store)
+        assert sorted(discrepancies.contradiction_rows(store)) == stored
+        assert reads == [kept_through, 0]

@@ -1439,20 +1439,78 @@ def _claim_wordings_and_documents(store: Store) -> tuple[list[tuple[str, str]], 
     """(claim id, text) for each claim's shown text and up to MAX_WORDINGS_PER_CLAIM - 1 other passage wordings; and
     each claim's first and last document (by id), which tell whether its passages come from one document or more.
 
-    Every passage is read once, in storage order (NOT INDEXED: walking the claim_id index would look each passage up
-    in the table, at random), and grouped here: a claim holds at most MAX_WORDINGS_PER_CLAIM texts and two document
-    ids, so memory stays per claim, not per passage. Two GROUP BY scans, each sorting the rows, cost more:
-    `contradiction_rows` took 0.90 s of CPU at 10,000 articles with them, 0.69 s this way (40,000: 2.80 / 1.81 s).
+    Both come from the grouping index's kept wordings (`index_wordings`, one row per distinct wording in the order
+    of their first passages, with its first and last document) and the passages stored since they were kept: a run
+    that adds a batch to a large store reads its own passages, not every one (1.1 s of 1.6 at 40,000 articles).
+    Without kept wordings (or if they no longer hold) every passage is read once, in storage order (NOT INDEXED:
+    walking the claim_id index would look each passage up in the table, at random), and grouped here: a claim holds
+    at most MAX_WORDINGS_PER_CLAIM texts and two document ids, so memory stays per claim, not per passage. Two GROUP
+    BY scans, each sorting the rows, cost more: 0.90 s of CPU at 10,000 articles with them, 0.69 s this way.
     """
-    wordings: list[tuple[str, str]] = []
-    seen: dict[str, list[str]] = {}
-    for claim_id, text in store.conn.execute("SELECT id, text FROM claims ORDER BY sort_key, id"):
-        seen[claim_id] = [text]
-        wordings.append((claim_id, text))
-    extremes: dict[str, list[str | None]] = {}  # a claim's first and last document id (None: none named)
-    for claim_id, text, document_id in store.conn.execute(
-        "SELECT claim_id, claim_text, document_id FROM mentions NOT INDEXED ORDER BY rowid"
+    shown = [(row[0], row[1]) for row in store.conn.execute("SELECT id, text FROM claims ORDER BY sort_key, id")]
+    folded = _kept_claim_wordings(store, shown)
+    if folded is None:
+        folded = {claim_id: [text] for claim_id, text in shown}, {}
+        _fold_claim_passages(store, 0, *folded)
+    texts, extremes = folded
+    # The other wordings after every shown text, claim by claim in id order.
+    wordings = shown + [(claim_id, text) for claim_id in sorted(texts) for text in texts[claim_id][1:]]
+    return wordings, {claim_id: set(known) for claim_id, known in extremes.items()}
+
+
+# Each claim's texts (its shown one first) and its first and last document id (None: none named).
+_ClaimTexts = dict[str, list[str]]
+_ClaimDocuments = dict[str, list[str | None]]
+
+
+def _kept_claim_wordings(store: Store, shown: list[tuple[str, str]]) -> tuple[_ClaimTexts, _ClaimDocuments] | None:
+    """The claims' texts and documents from the kept wordings and the passages stored since; None if there are none
+    or they do not count the passages the store holds (see `workbench.ingest._kept_wordings`)."""
+    texts: _ClaimTexts = {claim_id: [text] for claim_id, text in shown}
+    extremes: _ClaimDocuments = {}
+    counted = through = 0
+    for claim_id, text, passages, lowest, highest, last_rowid in store.conn.execute(
+        "SELECT claim_id, text, passages, lowest_document_id, highest_document_id, last_rowid FROM index_wordings"
+        " ORDER BY position"
     ):
+        if not (
+            type(claim_id) is str
+            and type(text) is str
+            and type(passages) is int
+            and passages > 0
+            and type(last_rowid) is int
+            and (lowest is None or type(lowest) is str)
+            and (highest is None or type(highest) is str)
+        ):
+            return None
+        counted += passages
+        through = max(through, last_rowid)
+        known = extremes.get(claim_id)
+        if known is None:
+            extremes[claim_id] = [lowest, highest]
+        else:
+            if lowest is not None and (known[0] is None or lowest < known[0]):
+                known[0] = lowest
+            if highest is not None and (known[1] is None or highest > known[1]):
+                known[1] = highest
+        claim_texts = texts.get(claim_id)
+        if claim_texts is not None and len(claim_texts) < MAX_WORDINGS_PER_CLAIM and text not in claim_texts:
+            claim_texts.append(text)
+    if not counted:
+        return None
+    read = _fold_claim_passages(store, through, texts, extremes)
+    if counted + read != store.conn.execute("SELECT COUNT(*) FROM mentions").fetchone()[0]:
+        return None
+    return texts, extremes
+
+
+def _fold_claim_passages(store: Store, after: int, texts: _ClaimTexts, extremes: _ClaimDocuments) -> int:
+    """Fold the passages stored after rowid `after` into the claims' texts and documents; returns how many."""
+    read = 0
+    for claim_id, text, document_id in store.conn.execute(
+        "SELECT claim_id, claim_text, document_id FROM mentions NOT INDEXED WHERE rowid > ? ORDER BY rowid", [after]
+    ):
+        read += 1
         known = extremes.get(claim_id)
         if known is None:
             extremes[claim_id] = [document_id, document_id]
@@ -1462,14 +1520,16 @@ def _claim_wordings_and_documents(store: Store) -> tuple[list[tuple[str, str]], 
                 known[0] = document_id
             if high is None or document_id > high:
                 known[1] = document_id
-        texts = seen.get(claim_id)
+        claim_texts = texts.get(claim_id)
         # A claim's wordings in the order of their first passages (storage order).
-        if text is not None and texts is not None and len(texts) < MAX_WORDINGS_PER_CLAIM and text not in texts:
-            texts.append(text)
-    # The other wordings after every shown text, claim by claim in id order.
-    for claim_id in sorted(seen):
-        wordings.extend((claim_id, text) for text in seen[claim_id][1:])
-    return wordings, {claim_id: set(known) for claim_id, known in extremes.items()}
+        if (
+            text is not None
+            and claim_texts is not None
+            and len(claim_texts) < MAX_WORDINGS_PER_CLAIM
+            and text not in claim_texts
+        ):
+            claim_texts.append(text)
+    return read
 
 
 def contradiction_rows(store: Store) -> list[ContradictionRow]:

@@ -626,11 +626,16 @@ def _fold_passages_since(store: Store, through: int, wordings: dict[Wording, _Ke
         wording = (claim_id, text, claimant)
         seen = wordings.get(wording)
         if seen is None:
-            wordings[wording] = _KeptWording(1, document_id, rowid, None)
+            wordings[wording] = _KeptWording(1, document_id, rowid, None, document_id, document_id)
         else:
             seen.passages += 1
             seen.document_id = document_id
             seen.last_rowid = rowid
+            if document_id is not None:
+                if seen.lowest_document_id is None or document_id < seen.lowest_document_id:
+                    seen.lowest_document_id = document_id
+                if seen.highest_document_id is None or document_id > seen.highest_document_id:
+                    seen.highest_document_id = document_id
         folded.wordings.add(wording)
         folded.passages += 1
     return folded
@@ -639,12 +644,15 @@ def _fold_passages_since(store: Store, through: int, wordings: dict[Wording, _Ke
 @dataclass(slots=True)
 class _KeptWording:
     """One wording of a claim as the index load folds it: its passages, the document and rowid of the latest, its
-    features (None until read back or computed)."""
+    features (None until read back or computed), and the first and last of its documents by id (kept for the
+    contradiction links, `discrepancies._claim_wordings_and_documents`)."""
 
     passages: int
     document_id: str | None
     last_rowid: int
     features: MatchFeatures | None
+    lowest_document_id: str | None
+    highest_document_id: str | None
 
 
 def _kept_wordings(store: Store) -> tuple[dict[Wording, _KeptWording], int, int]:
@@ -664,9 +672,19 @@ def _kept_wordings(store: Store) -> tuple[dict[Wording, _KeptWording], int, int]
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for claim_id, text, claimant, passages, document_id, last_rowid, features in store.conn.execute(
-            "SELECT claim_id, text, claimant, passages, document_id, last_rowid, features FROM index_wordings"
-            " ORDER BY position"
+        for (
+            claim_id,
+            text,
+            claimant,
+            passages,
+            document_id,
+            last_rowid,
+            features,
+            lowest,
+            highest,
+        ) in store.conn.execute(
+            "SELECT claim_id, text, claimant, passages, document_id, last_rowid, features, lowest_document_id,"
+            " highest_document_id FROM index_wordings ORDER BY position"
         ):
             if not (
                 type(claim_id) is str
@@ -675,7 +693,7 @@ def _kept_wordings(store: Store) -> tuple[dict[Wording, _KeptWording], int, int]
                 and type(passages) is int
                 and passages > 0
                 and type(last_rowid) is int
-                and (document_id is None or type(document_id) is str)
+                and all(value is None or type(value) is str for value in (document_id, lowest, highest))
                 and (claim_id, text, claimant) not in wordings
             ):
                 return {}, 0, 0
@@ -684,7 +702,9 @@ def _kept_wordings(store: Store) -> tuple[dict[Wording, _KeptWording], int, int]
                 found = decoded.get(features)
                 if found is None and features not in decoded:
                     found = decoded[features] = features_from_json(features)
-            wordings[(claim_id, text, claimant)] = _KeptWording(passages, document_id, last_rowid, found)
+            wordings[(claim_id, text, claimant)] = _KeptWording(
+                passages, document_id, last_rowid, found, lowest, highest
+            )
             counted += passages
             through = max(through, last_rowid)
     finally:
@@ -705,11 +725,19 @@ def _keep_wordings(store: Store, version: int, wordings: dict[Wording, _KeptWord
         if len(changed) == len(wordings):
             store.conn.execute("DELETE FROM index_wordings")
         store.conn.executemany(
-            "INSERT OR REPLACE INTO index_wordings"
-            " (position, claim_id, text, claimant, passages, document_id, last_rowid, features)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO index_wordings (position, claim_id, text, claimant, passages, document_id,"
+            " last_rowid, features, lowest_document_id, highest_document_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (position, *wording, kept.passages, kept.document_id, kept.last_rowid, features_json(kept.features))
+                (
+                    position,
+                    *wording,
+                    kept.passages,
+                    kept.document_id,
+                    kept.last_rowid,
+                    features_json(kept.features),
+                    kept.lowest_document_id,
+                    kept.highest_document_id,
+                )
                 for position, (wording, kept) in enumerate(wordings.items())
                 if wording in changed and kept.features is not None
             ],

@@ -331,6 +331,17 @@ def m009_index_wordings(db: Database) -> None:
     )
 
 
+@migrations()
+def m010_index_wordings_documents(db: Database) -> None:
+    # Each kept wording's first and last document (by id): with them the contradiction links read a claim's
+    # wordings and whether its passages come from one document from the kept wordings too, not from every passage
+    # (workbench.discrepancies._claim_wordings_and_documents). Rows kept without them are dropped: the next index
+    # load reads every passage once and keeps them whole.
+    db["index_wordings"].add_column("lowest_document_id", str)
+    db["index_wordings"].add_column("highest_document_id", str)
+    db.execute("DELETE FROM index_wordings")
+
+
 def known_migration_names() -> set[str]:
     return {migration.name for migration in migrations._migrations}
 
