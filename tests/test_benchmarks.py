@@ -95,14 +95,21 @@ def test_incremental_benchmark_adds_a_batch_to_a_built_store_and_times_its_parts
     arguments = ("--sizes", "12", "--batches", "3", "--rounds", "2", "--workdir", str(tmp_path))
     result = _run("bench_incremental.py", *arguments)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "12 stored +    3 new articles" in result.stdout
-    (measured,) = _bench_json(result.stdout)
-    assert (measured["store"], measured["batch"]) == (12, 3)
-    child = measured["child"]
-    assert child["added"] == 3  # new articles, not ones the store holds
-    assert child["index"] > 0 and child["end_of_run"] > 0 and child["files"] > 0
-    assert child["total"] == sorted(measured["rounds"])[0]  # of two rounds, the lower middle one
-    assert len(measured["cli"]) == 2 and all(seconds > 0 for seconds in measured["cli"])
+    assert "12 stored +    3 new articles, first batch" in result.stdout
+    assert "12 stored +    3 new articles, next  batch" in result.stdout
+    first, following = _bench_json(result.stdout)
+    assert [(measured["store"], measured["batch"], measured["which"]) for measured in (first, following)] == [
+        (12, 3, "first"),
+        (12, 3, "next"),
+    ]
+    for measured in (first, following):
+        child = measured["child"]
+        assert child["added"] == 3  # new articles, not ones the store holds
+        assert child["index"] > 0 and child["end_of_run"] > 0 and child["files"] > 0
+        assert child["total"] == sorted(measured["rounds"])[0]  # of two rounds, the lower middle one
+        assert len(measured["cli"]) == 2 and all(seconds > 0 for seconds in measured["cli"])
+    # The next batch went into the store with the first one.
+    assert (first["child"]["documents"], following["child"]["documents"]) == (15, 18)
     again = _run("bench_incremental.py", *arguments)  # the store is built once, then reused
     assert again.returncode == 0 and "building the store" not in again.stdout
 
