@@ -1087,8 +1087,9 @@ def _claim_scan(store: Store, claim_id: str) -> tuple[_Scan, int]:
 
     Goes on from the claim's kept state when it still holds: written by this code, and the claim's passages up to
     its last rowid are as many as it read. Passages only move between claims by a correction, which drops the
-    kept states of the claims it touches (`forget_flag_states`); the count catches any other way passages leave
-    or join a claim out of order. Passages stored since are then all there is to read.
+    kept states of the claims it touches (`forget_flag_states`); the count also catches passages that left the
+    claim or joined it below that rowid any other way (short of as many leaving as joining). Passages stored
+    since are then all there is to read.
     """
     conn = store.conn
     scan: _Scan | None = None

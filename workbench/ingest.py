@@ -667,7 +667,7 @@ def _kept_wordings(store: Store) -> tuple[dict[Wording, _KeptWording], int, int]
     """
     wordings: dict[Wording, _KeptWording] = {}
     counted = through = 0
-    decoded: dict[str, MatchFeatures | None] = {}
+    decoded: dict[tuple[str, str | None], MatchFeatures | None] = {}
     # Decoding builds long-lived objects only: the collector's passes over them (a third of the time) find nothing.
     collecting = gc.isenabled()
     gc.disable()
@@ -697,11 +697,10 @@ def _kept_wordings(store: Store) -> tuple[dict[Wording, _KeptWording], int, int]
                 and (claim_id, text, claimant) not in wordings
             ):
                 return {}, 0, 0
-            found = None
-            if type(features) is str:
-                found = decoded.get(features)
-                if found is None and features not in decoded:
-                    found = decoded[features] = features_from_json(features)
+            # The same text and claimant under two claims: one set of features (and one decoding).
+            found = decoded.get((text, claimant))
+            if found is None and type(features) is str:
+                found = decoded[(text, claimant)] = features_from_json(features)
             wordings[(claim_id, text, claimant)] = _KeptWording(
                 passages, document_id, last_rowid, found, lowest, highest
             )
