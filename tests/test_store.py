@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -88,6 +89,40 @@ def test_read_only_file_opens_for_reading_and_refuses_writes(db_path: Path) -> N
             assert store.query("SELECT COUNT(*) FROM claims")[0][0] == 1
             with pytest.raises(ReadOnlyError), store.write():
                 pass
+    finally:
+        db_path.chmod(0o644)
+
+
+def _a_migration_behind(db_path: Path) -> None:
+    """A store as the workbench before the latest migrations left it: with a claim, without flag_states."""
+    with open_store(db_path) as store, store.write() as db:
+        db["claims"].insert({"id": "c1", "text": "x"})
+    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+        conn.execute("DROP TABLE flag_states")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_flag_states'")
+    assert not db_path.with_name(db_path.name + "-wal").exists()  # the last connection closed: all in the file
+
+
+def test_reading_a_store_after_upgrading_workbench_brings_its_schema_up_to_date_first(db_path: Path) -> None:
+    _a_migration_behind(db_path)
+    with open_store(db_path, readonly=True) as store:
+        assert store.readonly
+        assert "flag_states" in store.db.table_names()
+        assert store.query("SELECT id, text FROM claims")[0][:] == ("c1", "x")
+        applied = {row[0] for row in store.query("SELECT name FROM _sqlite_migrations")}
+        assert applied == known_migration_names()
+
+
+def test_a_read_only_file_that_needs_a_schema_upgrade_is_refused_in_one_line_and_left_alone(db_path: Path) -> None:
+    _a_migration_behind(db_path)
+    before = db_path.read_bytes()
+    db_path.chmod(0o444)
+    try:
+        with pytest.raises(DatabaseError) as refused:
+            open_store(db_path)
+        message = str(refused.value)
+        assert "needs a schema upgrade" in message and "\n" not in message and str(db_path) in message
+        assert db_path.read_bytes() == before
     finally:
         db_path.chmod(0o644)
 

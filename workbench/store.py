@@ -560,16 +560,26 @@ def _apply_migrations(store: Store) -> None:
         migrations.apply(store.db)
 
 
-def _open_read_only(db_path: Path) -> Store:
+def _open_read_only(db_path: Path, upgraded: bool = False) -> Store:
     uri = f"{db_path.resolve().as_uri()}?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db = Database(conn)
-        if migrations.pending(db):
-            conn.close()
-            raise DatabaseError(f"{db_path} is read-only and needs a schema upgrade; open it writable once")
+        pending = migrations.pending(db)
     except sqlite3.Error as error:
         raise DatabaseError(f"{db_path}: cannot open read-only ({error})") from error
+    if pending:
+        conn.close()
+        if upgraded or _is_read_only_file(db_path):
+            raise DatabaseError(
+                f"{db_path} needs a schema upgrade and cannot be written here; open it once with a workbench that"
+                " can write it (the review UI or `workbench ingest`), then read it here"
+            )
+        # Browsing a store after upgrading workbench must not fail: the schema is brought up to date first (the
+        # migrations add tables and indexes and drop derived data; no claim, passage or verdict changes), then the
+        # store is read as asked.
+        open_store(db_path).close()
+        return _open_read_only(db_path, upgraded=True)
     return Store(db_path, db, readonly=True)
