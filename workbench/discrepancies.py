@@ -15,12 +15,10 @@ Both detectors are plain rules: cheap, explainable, offline; the reviewer decide
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
 import re
-import secrets
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
@@ -30,6 +28,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
+from workbench.kept import code_digest, string_set
 from workbench.store import Store, in_list_chunks, utc_now
 
 DISCREPANCY_KINDS = ("number", "date", "spelling", "claimant", "hedging")
@@ -281,16 +280,8 @@ MAX_SUMMARY_VALUES = 10
 _GRANULARITIES = {"number": ("number",), "date": ("date:day", "date:weekday", "date:year")}
 
 
-def _code_digest() -> str:
-    """A digest of this module's code. A claim's kept scan (`flag_states`) is only as good as the detectors that
-    gathered it, so one kept by other code (an upgrade, a fix) is never taken back: the claim is read again."""
-    try:
-        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    except OSError:  # no source to tell the code by: a value no kept scan has, so every claim is read again
-        return secrets.token_hex(8)
-
-
-FLAG_STATE_FORMAT = _code_digest()
+# Kept scans are only as good as the detectors that gathered them: one kept by other code is read again.
+FLAG_STATE_FORMAT = code_digest(Path(__file__))
 # A claim with this many passages or more keeps its scan's state in `flag_states`, so the next run that adds
 # passages to it reads only those instead of all of them again (a story's main claim gains passages from every
 # batch of articles). Below it, reading the claim again costs about what reading the state back does.
@@ -303,12 +294,6 @@ def _whole_number(value: object) -> int:
     return value
 
 
-def _strings(value: object) -> frozenset[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise TypeError(f"not a list of strings: {value!r}")
-    return frozenset(value)
-
-
 def _stated_json(key: tuple[str, frozenset[str]]) -> list[Any]:
     return [key[0], sorted(key[1])]
 
@@ -316,7 +301,7 @@ def _stated_json(key: tuple[str, frozenset[str]]) -> list[Any]:
 def _stated_from_json(value: object) -> tuple[str, frozenset[str]]:
     if not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], str):
         raise TypeError(f"not a key: {value!r}")
-    return value[0], _strings(value[1])
+    return value[0], string_set(value[1])
 
 
 def _source_json(source: SourceText, sentences: dict[str, int]) -> list[Any]:
@@ -977,7 +962,7 @@ class _HedgingDetector(_Detector[frozenset[str]]):
 
     @staticmethod
     def _key_from_json(value: Any) -> frozenset[str]:  # noqa: ANN401 - checked here
-        return _strings(value)
+        return string_set(value)
 
     def decide(self, total: int) -> bool:
         return 0 < sum(self.counts.values()) < total

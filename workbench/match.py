@@ -29,12 +29,10 @@ How a match is decided:
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
 import re
-import secrets
 import sys
 import unicodedata
 from collections import Counter, defaultdict
@@ -60,6 +58,7 @@ from rapidfuzz import fuzz
 
 from workbench.extract import frames as frames_module
 from workbench.extract.frames import ClaimFrame, claim_frame, countries_in, fold
+from workbench.kept import code_digest, string_set
 
 MATCH_THRESHOLD = 0.48
 SAME_DOCUMENT_THRESHOLD = 0.6
@@ -604,18 +603,7 @@ _INTERNED_KEY_FIELDS = tuple(
 _FEATURE_FIELD_TYPES = tuple(item.type for item in fields(_Features) if item.name != "value_hash")
 
 
-def _code_digest(*sources: Path) -> str:
-    """A digest of the code that computes features: kept features are only taken back from the same code."""
-    digest = hashlib.sha256()
-    try:
-        for source in sources:
-            digest.update(source.read_bytes())
-    except OSError:  # no source to tell the code by: a value no kept features have, so all are computed again
-        return secrets.token_hex(8)
-    return digest.hexdigest()[:16]
-
-
-FEATURES_CODE = _code_digest(Path(__file__), Path(frames_module.__file__ or ""))
+FEATURES_CODE = code_digest(Path(__file__), Path(frames_module.__file__ or ""))
 
 
 def features_json(features: _Features) -> str:
@@ -638,13 +626,6 @@ def features_json(features: _Features) -> str:
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
-def _strings(value: object) -> frozenset[str]:
-    if type(value) is not list:
-        raise TypeError("not a list of strings")
-    "".join(value)  # raises TypeError unless every item is a string (in C: a generator of checks cost 3x this)
-    return frozenset(value)
-
-
 def _frame_from_json(value: object) -> ClaimFrame:
     if type(value) is not list or len(value) != 5 or type(value[0]) is not list or type(value[4]) is not bool:
         raise TypeError("not a frame")
@@ -656,7 +637,7 @@ def _frame_from_json(value: object) -> ClaimFrame:
         if type(name) is not str or type(negated) is not bool:
             raise TypeError("not a predicate")
         predicates.append((name, negated))
-    return ClaimFrame(frozenset(predicates), _strings(value[1]), _strings(value[2]), _strings(value[3]), value[4])
+    return ClaimFrame(frozenset(predicates), string_set(value[1]), string_set(value[2]), string_set(value[3]), value[4])
 
 
 def features_from_json(text: str) -> _Features | None:
@@ -668,7 +649,7 @@ def features_from_json(text: str) -> _Features | None:
         decoded: list[object] = []
         for kind, value in zip(_FEATURE_FIELD_TYPES, values[1:], strict=True):
             if kind == "frozenset[str]":
-                decoded.append(_strings(value))
+                decoded.append(string_set(value))
             elif kind == "ClaimFrame":
                 decoded.append(_frame_from_json(value))
             elif (kind == "str" and type(value) is str) or (kind == "bool" and type(value) is bool):

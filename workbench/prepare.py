@@ -38,6 +38,7 @@ from workbench.store import Store, open_store
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
+    from workbench.discrepancies import FlagState
     from workbench.ingest import Ingester, IngestReport
 
 logger = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class FlagRows:
     claims' kept states (`iter_flag_rows`)."""
 
     rows: list[tuple]
-    states: list[tuple[str, int, str]]
+    states: list[FlagState]
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +274,7 @@ def _serve(conn: Connection, max_bytes: int, prepare: Callable[[Path, int], Outc
 
 
 def _flag_rows(store: Store, claim_ids: tuple[str, ...] | None) -> FlagRows:
-    from workbench.discrepancies import FlagState, contradiction_rows, iter_flag_rows
+    from workbench.discrepancies import contradiction_rows, iter_flag_rows
 
     if claim_ids is None:
         return FlagRows(list(contradiction_rows(store)), [])
