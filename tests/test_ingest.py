@@ -67,6 +67,21 @@ def test_clean_text_strips_furniture_and_trailers() -> None:
     assert "Most Read" not in cleaned and "celebrity" not in cleaned and "Exit mobile" not in cleaned
 
 
+def test_clean_text_cuts_glued_credits_keeps_other_slashes_and_closes_up_blank_lines() -> None:
+    raw = (
+        "The Kremlin said Putin was not in the building.Mikhail Klimentyev / AP\n"
+        "Sales rose 5% year/year, the ministry said.\n\n\n\n"
+        "A 24/7 watch was ordered.  \r\n\r\n\r\n"
+        "Officials met on 3/5.\n"
+    )
+    assert clean_text(raw) == (
+        "The Kremlin said Putin was not in the building.\n"
+        "Sales rose 5% year/year, the ministry said.\n\n"
+        "A 24/7 watch was ordered.\n\n"
+        "Officials met on 3/5.\n"
+    )
+
+
 def test_reingest_changes_nothing(seeded_store: Store, seeds_dir: Path) -> None:
     before = seeded_store.query("SELECT id, text, source_count FROM claims ORDER BY id")
     report = ingest_paths(seeded_store, [seeds_dir])
