@@ -389,6 +389,27 @@ def test_statement_and_its_denial_are_contradictions() -> None:
     assert pairs == {("a", "b"), ("c", "d"), ("d", "e")}
 
 
+def test_clauses_file_cues_responsibility_synonyms_plurals_and_names() -> None:
+    def read(text: str) -> list[tuple[bool, list[str], str, list[str]]]:
+        return [
+            (clause.negated, sorted(clause.words), clause.cue, sorted(clause.names))
+            for clause in discrepancies.clauses("c", text)
+        ]
+
+    responsible = "⟨responsible⟩"
+    # The phrase in capitals, a typographic apostrophe and possessive, a denial, a plural, a synonym.
+    assert read("Kyiv Has Nothing To Do With the Kremlin’s drones") == [
+        (True, sorted(["ukraine", responsible, "kremlin", "drone"]), "not", sorted(["ukraine", "kremlin"]))
+    ]
+    assert read("Zelensky denied the strikes, but Moscow blamed Kyiv; officials didn't comment") == [
+        (True, sorted(["zelensky", responsible, "attack"]), "denied", ["zelensky"]),
+        (False, sorted(["russia", responsible, "ukraine"]), "", sorted(["russia", "ukraine"])),
+        (True, ["comment", "official"], "not", []),
+    ]
+    # Words of two letters, stopwords and numbers file nothing; a clause needs two words.
+    assert read("He is in it, 2023 was 5") == []
+
+
 def test_claims_of_one_document_only_never_contradict_each_other() -> None:
     claims = [("a", "Ukraine was behind the attack"), ("b", "Ukraine has nothing to do with the attack")]
     assert find_contradictions(claims, {"a": {"d1"}, "b": {"d1"}}) == []
