@@ -187,3 +187,24 @@ def test_corrections_made_during_a_bulk_load_bring_the_index_back_for_the_next_d
         assert ingest_paths(store, [articles], on_file=merge_once_left_out, pipeline=False).ok
     left_out = seen.index(False)
     assert seen[left_out + 1 :] == [True] * (len(seen) - left_out - 1)
+
+
+@pytest.mark.usefixtures("bulk_sized")
+def test_a_store_opened_during_a_bulk_load_builds_the_index_and_the_load_goes_on_with_it(
+    tmp_path: Path, articles: Path
+) -> None:
+    path, kept = tmp_path / "store.db", tmp_path / "kept.db"
+    seen: list[bool] = []
+
+    def open_once_left_out(_file: Path) -> None:
+        seen.append(_index_sql(path) is not None)
+        if seen.count(False) == 1 and not seen[-1]:
+            with open_store(path) as reviewer:  # a reviewer's UI, started meanwhile
+                assert reviewer.has_passages_by_claim_index()
+
+    with open_store(path) as store:
+        assert ingest_paths(store, [articles], on_file=open_once_left_out, pipeline=False).ok
+    assert seen.count(False) == 1 and seen[-1]
+    with open_store(kept) as store:
+        assert ingest_paths(store, [articles], pipeline=False).ok
+    assert _stored(path) == _stored(kept)
