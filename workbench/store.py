@@ -408,11 +408,14 @@ class Store:
         """Build the index of a claim's passages if it is missing (in the caller's transaction, if one is open)."""
         if self.readonly or self.has_passages_by_claim_index():
             return
-        # The build sorts a key per passage, in memory up to the page cache's size. With temporary files in memory (a
-        # run's INGEST_PRAGMAS) what it spills past that would stay in RAM too, and the index grows with the store
-        # (20 MB at 40,000 articles): on disk the run's memory stays bounded.
-        spill_to_disk = self.settings({"temp_store": "FILE"}) if not self.conn.in_transaction else None
-        with spill_to_disk or contextlib.nullcontext(), self.write():
+        # The build sorts a key per passage in memory up to the page cache's size, then spills to temporary files:
+        # with a run's INGEST_PRAGMAS (a 32 MB cache, temporary files in memory) the whole index (20 MB at 40,000
+        # articles) was held in memory on top of the cache. With SQLite's default 2 MB and the spills on disk the
+        # build took no memory to speak of, and less time: 0.96 -> 0.54 s at 40,000 articles, peak RSS +24 -> +0 MB.
+        small_sort = (
+            self.settings({"temp_store": "FILE", "cache_size": -2000}) if not self.conn.in_transaction else None
+        )
+        with small_sort or contextlib.nullcontext(), self.write():
             self.conn.execute(_BUILD_PASSAGES_BY_CLAIM_INDEX)
 
     def drop_passages_by_claim_index(self) -> None:
