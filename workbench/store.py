@@ -345,7 +345,7 @@ def m010_index_wordings_documents(db: Database) -> None:
 # The index of a claim's passages (m001), which every read of them goes through. A run that adds at least as many
 # articles as the store held (a first ingest) drops it once it has stored a thousand and builds it once at the end
 # (`workbench.ingest`, BULK_LOAD_MIN_FILES): each document's passages join claims all over it, so keeping it up to
-# date dirtied about a page per passage at every commit (10,000 articles: 13.2 -> 12.2 s, the 0.16 s build included).
+# date dirtied about a page per passage at every commit (10,000 articles: 13.3-13.4 -> 12.5-12.7 s, build included).
 PASSAGES_BY_CLAIM_INDEX = "idx_mentions_claim_id"
 # Built with the definition m001 gave it (SQLite keeps the text without "IF NOT EXISTS"): the schema is the same.
 _BUILD_PASSAGES_BY_CLAIM_INDEX = 'CREATE INDEX IF NOT EXISTS "idx_mentions_claim_id"\n    ON "mentions" ("claim_id")'
