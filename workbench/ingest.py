@@ -86,7 +86,7 @@ PIPELINE_MIN_FILES = 30
 PIPELINE_MIN_STORED_PASSAGES = 20_000
 # Once a run has stored this many documents, and at least as many as the store held before it, it leaves the index
 # of a claim's passages out until its end (`Ingester._document_done`). Measured side by side, the build included:
-# 10,000 articles 13.3-13.4 -> 12.5-12.7 s, 40,000 51.3 -> 44.8 s; for 1,000 dropping it at the start made no
+# 10,000 articles 13.3-13.4 -> 12.5-12.7 s, 40,000 49.7 -> 43.5 s; for 1,000 dropping it at the start made no
 # difference beyond noise (2.13-2.30 against 2.16-2.24 s).
 BULK_LOAD_MIN_FILES = 1000
 # Files in hand at once in a pipelined run: the one being stored and those handed to the worker ahead of it. Enough
