@@ -16,6 +16,7 @@ import pytest
 from conftest import write_articles
 
 import workbench.ingest as ingest
+from workbench import store as store_module
 from workbench.corrections import merge_claims
 from workbench.discrepancies import load_sources
 from workbench.ingest import ingest_paths
@@ -208,3 +209,18 @@ def test_a_store_opened_during_a_bulk_load_builds_the_index_and_the_load_goes_on
     with open_store(kept) as store:
         assert ingest_paths(store, [articles], pipeline=False).ok
     assert _stored(path) == _stored(kept)
+
+
+def test_a_store_whose_index_cannot_be_built_now_still_opens(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, (claim_id, passages) = _store_without_index(tmp_path, seeds_dir)
+    # As a full disk would fail it.
+    monkeypatch.setattr(store_module, "_BUILD_PASSAGES_BY_CLAIM_INDEX", "CREATE INDEX broken ON nowhere (x)")
+    for readonly in (False, True):
+        with open_store(path, readonly=readonly) as store:
+            assert not store.has_passages_by_claim_index()
+            assert load_sources(store, claim_id) == passages
+    monkeypatch.undo()
+    with open_store(path) as store:
+        assert store.has_passages_by_claim_index()

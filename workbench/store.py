@@ -586,10 +586,13 @@ def open_store(path: Path | str | None = None, *, readonly: bool = False, create
         conn.execute("PRAGMA synchronous = NORMAL")
         if migrations.pending(db):
             _apply_migrations(store)
-        store.build_passages_by_claim_index()  # left out by a bulk load that did not end (or is going on)
     except sqlite3.OperationalError as error:
         conn.close()
         raise DatabaseError(f"{db_path}: {error}") from error
+    # Left out by a bulk load that did not end (or is going on). Only a speed-up: a store whose index cannot be built
+    # now (a full disk, a write lock held for long) is opened all the same, and the next open tries again.
+    with contextlib.suppress(DatabaseError, sqlite3.Error):
+        store.build_passages_by_claim_index()
     return store
 
 
@@ -613,9 +616,11 @@ def _open_read_only(db_path: Path, upgraded: bool = False) -> Store:
         raise DatabaseError(f"{db_path}: cannot open read-only ({error})") from error
     if not indexed and not upgraded and not _is_read_only_file(db_path):
         # A bulk load that did not end left the index out: it is built as a writable open builds it, then the
-        # store is read as asked. (A file that cannot be written is read without it: the same rows, more slowly.)
+        # store is read as asked. (A file that cannot be written, or not now, is read without it: the same rows,
+        # more slowly.)
         conn.close()
-        open_store(db_path).close()
+        with contextlib.suppress(DatabaseError):
+            open_store(db_path).close()
         return _open_read_only(db_path, upgraded=True)
     if pending:
         conn.close()
