@@ -550,3 +550,25 @@ def test_source_counts_fit_the_three_cells_of_the_src_column() -> None:
     cases = {0: "0", 7: "7", 999: "999", 1000: "1k", 2263: "2k", 99_999: "99k", 250_000: ".2M", 3_400_000: "3M"}
     assert {count: compact_count(count) for count in cases} == cases
     assert all(len(compact_count(10**power + offset)) <= SOURCES_WIDTH for power in range(12) for offset in (-1, 0))
+
+
+async def test_the_claim_index_a_bulk_load_left_out_is_built_again_for_the_reviewer(review_db: Path) -> None:
+    def indexed() -> bool:
+        with sqlite3.connect(review_db) as conn:
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'idx_mentions_claim_id'").fetchone()
+        return found is not None
+
+    assert indexed()
+    app = make_app(review_db, poll_seconds=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        other = sqlite3.connect(review_db)
+        other.execute("DROP INDEX idx_mentions_claim_id")  # what a bulk load in another process commits
+        other.commit()
+        other.close()
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if indexed():
+                break
+        assert indexed()
+        await pilot.press("j")
+        assert selected(app) == ORDER[1]

@@ -422,7 +422,8 @@ class Store:
         """Drop the index of a claim's passages for the rest of a bulk load, which builds it again at its end
         (`build_passages_by_claim_index`). Reads of a claim's passages meanwhile give the same rows, by a scan of
         every passage. If the process dies first, the next writable open builds it (`open_store`); so does a
-        reviewer's UI opened meanwhile, and the load then goes on with it."""
+        reviewer's UI, opened meanwhile or open already (at its next look for changes), and the load then goes on
+        with it: a reviewer waiting comes before the load's speed."""
         with self.write():
             self.conn.execute(f"DROP INDEX IF EXISTS {PASSAGES_BY_CLAIM_INDEX}")
 
