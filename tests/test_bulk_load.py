@@ -5,6 +5,7 @@ no way of ending the run (or of opening the store meanwhile) leaves a store with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
@@ -35,13 +36,13 @@ STORED = (
 
 
 def _stored(path: Path) -> list[list[tuple]]:
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
         return [[tuple(row) for row in conn.execute(query)] for query in STORED]
 
 
 def _index_sql(path: Path) -> str | None:
     """The index's definition as the file holds it now (committed), from a connection of its own."""
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
         row = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", [PASSAGES_BY_CLAIM_INDEX]).fetchone()
     return None if row is None else row[0]
 

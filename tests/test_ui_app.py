@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -554,7 +555,7 @@ def test_source_counts_fit_the_three_cells_of_the_src_column() -> None:
 
 async def test_the_claim_index_a_bulk_load_left_out_is_built_again_for_the_reviewer(review_db: Path) -> None:
     def indexed() -> bool:
-        with sqlite3.connect(review_db) as conn:
+        with contextlib.closing(sqlite3.connect(review_db)) as conn:
             found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'idx_mentions_claim_id'").fetchone()
         return found is not None
 
