@@ -176,6 +176,64 @@ def test_verdicts_survive_an_ingest_killed_mid_run(
     assert final["claims"] == uninterrupted["claims"] and final["mentions"] == uninterrupted["mentions"]
 
 
+# An ingest that is a bulk load from its 20th document on (the real threshold is 1,000), committing every 4.
+BULK_LOAD_INGEST = """
+import sys
+from pathlib import Path
+
+import workbench.ingest as ingest
+from workbench.store import open_store
+
+ingest.BULK_LOAD_MIN_FILES = 20
+ingest.BATCH_DOCUMENTS = 4
+if __name__ == "__main__":
+    with open_store(sys.argv[1]) as store:
+        ingest.ingest_paths(store, [Path(sys.argv[2])])
+"""
+
+
+def test_a_bulk_load_killed_without_its_claim_index_resumes_to_the_same_store(
+    articles: Path, uninterrupted: dict[str, object], tmp_path: Path
+) -> None:
+    db_path = tmp_path / "bulk.db"
+    index_missing = "SELECT COUNT(*) = 0 FROM sqlite_master WHERE name = 'idx_mentions_claim_id'"
+    process = subprocess.Popen(
+        [sys.executable, "-c", BULK_LOAD_INGEST, str(db_path), str(articles)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+        env=child_env(),
+        start_new_session=True,
+    )
+    try:
+        wait_until(
+            lambda: (
+                process.poll() is not None
+                or (
+                    db_path.exists()
+                    and int(query_one(db_path, COUNT_DOCUMENTS) or 0) >= 20
+                    and query_one(db_path, index_missing) == 1
+                )
+            ),
+            timeout=90,
+            interval=0.01,
+            what="the bulk load to drop the claim index",
+        )
+    finally:
+        kill_group(process)
+    committed = int(query_one(db_path, COUNT_DOCUMENTS) or 0)
+    assert committed < ARTICLE_COUNT, "the ingest finished before the kill; the test proved nothing"
+    assert query_one(db_path, index_missing) == 1  # killed with the index left out
+    assert assert_consistent(db_path, uninterrupted) == committed
+
+    resumed = run_workbench("ingest", str(articles), "--db", str(db_path), timeout=120)
+
+    assert resumed.returncode == 0, resumed.stderr
+    assert query_one(db_path, index_missing) == 0
+    assert snapshot(db_path) == uninterrupted
+
+
 HALF_WRITE_THEN_HANG = """
 import sys, time
 from workbench.store import open_store
