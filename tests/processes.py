@@ -52,8 +52,17 @@ def run_workbench(
 
 
 def start_workbench(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
+    return _start(workbench_command(*args), cwd)
+
+
+def start_python(code: str, *args: str) -> subprocess.Popen[str]:
+    """`python -c code args...` in a session of its own (`kill_group` ends it), output captured."""
+    return _start([sys.executable, "-c", code, *args], None)
+
+
+def _start(command: list[str], cwd: Path | None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        workbench_command(*args),
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

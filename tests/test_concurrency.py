@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 from processes import (
     REPO_ROOT,
-    child_env,
     kill_group,
     run_workbench,
     sqlite_connection,
+    start_python,
     start_workbench,
     terminal_app,
     wait_until,
@@ -119,15 +118,7 @@ def test_writer_processes_hammering_the_same_claims_lose_nothing(seeded_db: Path
     """Four processes, 150 changes each, on the same 8 claims: every change is in the history, in an unbroken chain."""
     targets = claim_ids(seeded_db, 8)
     workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", HAMMER, str(seeded_db), role, str(seed), "150", *targets],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO_ROOT,
-            env=child_env(),
-            start_new_session=True,
-        )
+        start_python(HAMMER, str(seeded_db), role, str(seed), "150", *targets)
         for seed, role in enumerate(["status", "note", "status", "note"])
     ]
     total_changes = 0
@@ -176,15 +167,7 @@ def test_reviewers_keep_working_while_a_batch_is_ingested(seeded_db: Path, tmp_p
 def test_readers_see_committed_changes_while_writers_run(seeded_db: Path) -> None:
     """Export (a reader) runs during writes, never fails, and only ever sees whole changes."""
     targets = claim_ids(seeded_db, 4)
-    writer = subprocess.Popen(
-        [sys.executable, "-c", HAMMER, str(seeded_db), "note", "9", "200", *targets],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO_ROOT,
-        env=child_env(),
-        start_new_session=True,
-    )
+    writer = start_python(HAMMER, str(seeded_db), "note", "9", "200", *targets)
     seen_notes: defaultdict[str, set[str]] = defaultdict(set)
     try:
         for _ in range(4):

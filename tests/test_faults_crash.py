@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,12 +16,12 @@ from pathlib import Path
 import pytest
 from processes import (
     REPO_ROOT,
-    child_env,
     error_lines,
     kill_group,
     query_one,
     run_workbench,
     sqlite_connection,
+    start_python,
     start_workbench,
     terminal_app,
     wait_until,
@@ -197,15 +195,7 @@ def test_a_bulk_load_killed_without_its_claim_index_resumes_to_the_same_store(
 ) -> None:
     db_path = tmp_path / "bulk.db"
     index_missing = "SELECT COUNT(*) = 0 FROM sqlite_master WHERE name = 'idx_mentions_claim_id'"
-    process = subprocess.Popen(
-        [sys.executable, "-c", BULK_LOAD_INGEST, str(db_path), str(articles)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO_ROOT,
-        env=child_env(),
-        start_new_session=True,
-    )
+    process = start_python(BULK_LOAD_INGEST, str(db_path), str(articles))
     try:
         wait_until(
             lambda: (
@@ -253,14 +243,7 @@ def test_writer_killed_inside_a_transaction_loses_only_that_transaction(tmp_path
     with sqlite_connection(db_path) as conn:
         claim_id = conn.execute("SELECT id FROM claims ORDER BY sort_key LIMIT 1").fetchone()[0]
     assert run_workbench("set", claim_id, "--status", "true", "--db", str(db_path)).returncode == 0
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HALF_WRITE_THEN_HANG, str(db_path), claim_id],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=REPO_ROOT,
-        env=child_env(),
-        start_new_session=True,
-    )
+    holder = start_python(HALF_WRITE_THEN_HANG, str(db_path), claim_id)
     kill_timer = threading.Timer(1.0, kill_group, [holder])
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "inside"
