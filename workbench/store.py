@@ -413,9 +413,11 @@ class Store:
         # articles) was held in memory on top of the cache. With SQLite's default 2 MB and the spills on disk the
         # build took no memory to speak of, and less time: 0.96 -> 0.54 s at 40,000 articles, peak RSS +24 -> +0 MB.
         small_sort = (
-            self.settings({"temp_store": "FILE", "cache_size": -2000}) if not self.conn.in_transaction else None
+            contextlib.nullcontext()
+            if self.conn.in_transaction  # PRAGMA settings belong outside a transaction
+            else self.settings({"temp_store": "FILE", "cache_size": -2000})
         )
-        with small_sort or contextlib.nullcontext(), self.write():
+        with small_sort, self.write():
             self.conn.execute(_BUILD_PASSAGES_BY_CLAIM_INDEX)
 
     def drop_passages_by_claim_index(self) -> None:
@@ -612,27 +614,26 @@ def _open_read_only(db_path: Path, upgraded: bool = False) -> Store:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db = Database(conn)
         pending = migrations.pending(db)
-        indexed = pending or Store(db_path, db, readonly=True).has_passages_by_claim_index()
+        store = Store(db_path, db, readonly=True)
+        current = not pending and store.has_passages_by_claim_index()
     except sqlite3.Error as error:
         raise DatabaseError(f"{db_path}: cannot open read-only ({error})") from error
-    if not indexed and not upgraded and not _is_read_only_file(db_path):
-        # A bulk load that did not end left the index out: it is built as a writable open builds it, then the
-        # store is read as asked. (A file that cannot be written, or not now, is read without it: the same rows,
-        # more slowly.)
+    if not current and not upgraded and not _is_read_only_file(db_path):
+        # Browsing a store after upgrading workbench must not fail: the schema is brought up to date first (the
+        # migrations add tables and indexes and drop derived data; no claim, passage or verdict changes), and an
+        # index a bulk load that did not end left out is built, as a writable open does both; then the store is
+        # read as asked. (Without that index a store is read all the same, only more slowly.)
         conn.close()
-        with contextlib.suppress(DatabaseError):
+        try:
             open_store(db_path).close()
+        except DatabaseError:
+            if pending:
+                raise
         return _open_read_only(db_path, upgraded=True)
     if pending:
         conn.close()
-        if upgraded or _is_read_only_file(db_path):
-            raise DatabaseError(
-                f"{db_path} needs a schema upgrade and cannot be written here; open it once with a workbench that"
-                " can write it (the review UI or `workbench ingest`), then read it here"
-            )
-        # Browsing a store after upgrading workbench must not fail: the schema is brought up to date first (the
-        # migrations add tables and indexes and drop derived data; no claim, passage or verdict changes), then the
-        # store is read as asked.
-        open_store(db_path).close()
-        return _open_read_only(db_path, upgraded=True)
-    return Store(db_path, db, readonly=True)
+        raise DatabaseError(
+            f"{db_path} needs a schema upgrade and cannot be written here; open it once with a workbench that"
+            " can write it (the review UI or `workbench ingest`), then read it here"
+        )
+    return store
