@@ -845,9 +845,6 @@ class Ingester:
         # PRAGMA data_version when the grouping index last agreed with the store: read before it was loaded, then
         # inside each group's transaction just before its COMMIT. None: unknown (no index loaded, or a group failed).
         self._index_agrees_at: int | None = None
-        # A run into an empty store can only meet its own duplicates, which ingest_prepared skips in their turn:
-        # then stored_already need not read and hash every file a second time.
-        self._store_had_documents = store.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None
         # A bulk load leaves the index of a claim's passages out once it has stored BULK_LOAD_MIN_FILES documents and
         # at least as many as the store held before (`_document_done`), and builds it again before anything of the run
         # reads passages by claim (corrections, the flag pass) and when the run ends (`passages_by_claim_restored`).
@@ -855,6 +852,9 @@ class Ingester:
         # (a growing folder ingested again) keeps the index, which its few new documents cost little to keep.
         self._documents_before = store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         self._documents_stored = 0
+        # A run into an empty store can only meet its own duplicates, which ingest_prepared skips in their turn:
+        # then stored_already need not read and hash every file a second time.
+        self._store_had_documents = self._documents_before > 0
         self._passages_by_claim_dropped = False
 
     @contextlib.contextmanager
@@ -962,12 +962,15 @@ class Ingester:
         try:
             yield
         except BaseException:
-            if self._passages_by_claim_dropped:
-                # The error that ended the run is the one to report; if the build fails as well (a full disk, a
-                # second ctrl+c), the next writable open builds it.
-                with contextlib.suppress(DatabaseError, sqlite3.Error, KeyboardInterrupt):
-                    self.store.build_passages_by_claim_index()
+            # The error that ended the run is the one to report; if the build fails as well (a full disk, a second
+            # ctrl+c), the next writable open builds it.
+            with contextlib.suppress(DatabaseError, sqlite3.Error, KeyboardInterrupt):
+                self._passages_by_claim_back()
             raise
+        self._passages_by_claim_back()
+
+    def _passages_by_claim_back(self) -> None:
+        """Build the index of a claim's passages if this run dropped it (and nothing built it since)."""
         if self._passages_by_claim_dropped:
             self.store.build_passages_by_claim_index()
 
@@ -979,9 +982,9 @@ class Ingester:
                 self.store.conn.execute("SELECT 1 FROM corrections WHERE undone_by IS NULL LIMIT 1").fetchone()
                 is not None
             )
-            if active and self._passages_by_claim_dropped:
+            if active:
                 # Applying corrections reads and recounts claims' passages for every document from now on.
-                self.store.build_passages_by_claim_index()
+                self._passages_by_claim_back()
             if self._batch is None:
                 return active
             self._corrections_active = active
@@ -1244,8 +1247,7 @@ class Ingester:
         end while this process works from the start (see `_FlagPass`).
         """
         self._commit_batch()  # what the pass reads (on the worker's connection too) is committed first
-        if self._passages_by_claim_dropped:
-            self.store.build_passages_by_claim_index()  # the pass reads each claim's passages
+        self._passages_by_claim_back()  # the pass reads each claim's passages
         # The flag passes do not group: the index goes first, so they reuse its memory instead of adding to it.
         self._matcher = None
         self._index_agrees_at = None
